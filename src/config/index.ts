@@ -1,0 +1,13 @@
+export { type DatabaseTarget, describeDatabaseTarget, parseDatabaseUrl } from './database-url.ts';
+export { ConfigError, type ConfigIssue } from './errors.ts';
+export { Secret } from './secret.ts';
+export {
+  type DatabaseSettings,
+  DEVELOPMENT_SECRET_KEY,
+  type Environment,
+  type LoadSettingsOptions,
+  type LogLevel,
+  loadSettings,
+  type SettingReport,
+  type Settings,
+} from './settings.ts';
