@@ -16,7 +16,6 @@ export interface DatabaseSettings {
   readonly redactedUrl: string;
   readonly poolSize: number;
   readonly poolTimeoutMs: number;
-  readonly connectTimeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly sqliteBusyTimeoutMs: number;
@@ -153,7 +152,6 @@ function readDatabase(reader: SettingsReader, production: boolean, cwd: string) 
     redactedUrl,
     poolSize: reader.integer('DB_POOL_SIZE', 20, 1, 1000),
     poolTimeoutMs: reader.integer('DB_POOL_TIMEOUT_MS', 30_000, 1, 3_600_000),
-    connectTimeoutMs: reader.integer('DB_CONNECT_TIMEOUT_MS', 10_000, 1, 3_600_000),
     statementTimeoutMs: reader.integer('DB_STATEMENT_TIMEOUT_MS', 30_000, 0, 86_400_000),
     idleTimeoutMs: reader.integer('DB_IDLE_TIMEOUT_MS', 60_000, 0, 86_400_000),
     sqliteBusyTimeoutMs: reader.integer('SQLITE_BUSY_TIMEOUT_MS', 5_000, 0, 3_600_000),

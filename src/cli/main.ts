@@ -1,0 +1,26 @@
+import { Command, CommanderError } from 'commander';
+import { registerConfigCommand } from './commands/config.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerStartCommand } from './commands/start.ts';
+import { ExitCode } from './exit-codes.ts';
+import { reportError } from './output.ts';
+
+const program = new Command('ctrip')
+  .description('cTrip: a self-hosted payment gateway for EVM chains')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerStartCommand(program);
+registerConfigCommand(program);
+registerMigrateCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message (or the help) already.
+    process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  } else {
+    process.exitCode = reportError(error);
+  }
+}
