@@ -30,6 +30,12 @@ export type ServerDefault =
   | { readonly kind: 'literal'; readonly value: string | number | boolean }
   | { readonly kind: 'now' };
 
+/** Server defaults for migrations and batchAlterTable: `serverDefault.literal(0)`, `serverDefault.now`. */
+export const serverDefault = {
+  now: { kind: 'now' } as ServerDefault,
+  literal: (value: string | number | boolean): ServerDefault => ({ kind: 'literal', value }),
+} as const;
+
 export type ReferentialAction = 'cascade' | 'restrict' | 'set null' | 'no action';
 
 export interface ForeignKeyTarget {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 
+export { type BatchTableBuilder, batchAlterTable } from './batch-alter-table.ts';
 export { createMigrationFile } from './create-migration-file.ts';
 export * from './errors.ts';
 export { type MigrationFile, readMigrationFiles } from './migration-files.ts';

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { columnTypes } from '../column-sql.ts';
+import { columnTypes, engineOf } from '../column-sql.ts';
 
 /** The migration tool's own table; the drift check ignores it. */
 export const VERSION_TABLE = 'ctrip_migrations';
@@ -37,8 +37,13 @@ export async function ensureVersionTable(db: AnyDb): Promise<void> {
 }
 
 export async function hasVersionTable(db: AnyDb): Promise<boolean> {
-  const tables = await db.introspection.getTables({ withInternalKyselyTables: false });
-  return tables.some((t) => t.name === VERSION_TABLE);
+  const query =
+    engineOf(db) === 'postgres'
+      ? sql<{ found: boolean }>`select to_regclass(${VERSION_TABLE}) is not null as found`
+      : sql<{ found: number }>`select count(*) as found from sqlite_master
+          where type = 'table' and name = ${VERSION_TABLE}`;
+  const { rows } = await query.execute(db);
+  return Boolean(rows[0]?.found);
 }
 
 export async function readApplied(db: AnyDb): Promise<Map<string, AppliedMigration>> {
