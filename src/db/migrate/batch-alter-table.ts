@@ -173,7 +173,7 @@ function applyOperations(table: SqliteTable, operations: readonly Operation[]): 
         name: o.name,
         type: sqlTypeOf('sqlite', o.type),
         notNull: !o.options.nullable,
-        defaultSql: o.options.default ? defaultSqlOf('sqlite', o.options.default) : null,
+        defaultSql: o.options.default ? sqliteDefault(o.options.default) : null,
         copiedFrom: undefined,
       });
     } else if (o.op === 'drop') {
@@ -214,9 +214,16 @@ function applyOperations(table: SqliteTable, operations: readonly Operation[]): 
   return { name: table.name, columns, primaryKey, uniques, foreignKeys, indexes };
 }
 
+/** A default as SQLite reports it in table_info: without one outer pair of parentheses. */
+function sqliteDefault(value: ServerDefault): string {
+  const text = defaultSqlOf('sqlite', value);
+  return text.startsWith('(') && text.endsWith(')') ? text.slice(1, -1) : text;
+}
+
 function createTableSql(name: string, table: NextTable): string {
   const parts = table.columns.map((c) => {
-    const def = c.defaultSql === null ? '' : ` default ${c.defaultSql}`;
+    // Parenthesized, any default expression is valid; SQLite keeps it without the parens.
+    const def = c.defaultSql === null ? '' : ` default (${c.defaultSql})`;
     return `${quote(c.name)} ${c.type}${c.notNull ? ' not null' : ''}${def}`;
   });
   if (table.primaryKey.length > 0) {
