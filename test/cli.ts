@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CTRIP = fileURLToPath(new URL('../bin/ctrip.js', import.meta.url));
@@ -11,7 +14,8 @@ export interface CliResult {
 
 /**
  * Runs the real `ctrip` command in its own process with exactly the given environment (plus
- * PATH), as an operator would.
+ * PATH), as an operator would. It runs in a fresh folder unless told otherwise, so no `.env`
+ * of the developer's leaks in.
  */
 export function runCtrip(
   args: readonly string[],
@@ -20,7 +24,7 @@ export function runCtrip(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CTRIP, ...args], {
-      cwd: options.cwd,
+      cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'ctrip-cli-')),
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

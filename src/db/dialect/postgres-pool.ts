@@ -45,6 +45,11 @@ export class PrePingPool implements PostgresPool {
   }
 }
 
+/**
+ * A checked-out client. While checked out, `pg` emits a dead connection's error on the
+ * client, where an unheard 'error' event would crash the process; the statement in flight
+ * rejects with the same error, so listening is all that is needed.
+ */
 class PrePingClient implements PostgresPoolClient {
   readonly #pool: pg.Pool;
   #client: pg.PoolClient;
@@ -53,6 +58,7 @@ class PrePingClient implements PostgresPoolClient {
   constructor(pool: pg.Pool, client: pg.PoolClient) {
     this.#pool = pool;
     this.#client = client;
+    client.on('error', ignoreError);
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: mirrors Kysely's overloaded signature
@@ -72,13 +78,17 @@ class PrePingClient implements PostgresPoolClient {
         return (await this.#client.query(sql, parameters)) as unknown as PostgresQueryResult<R>;
       } catch (error) {
         if (attemptsLeft-- <= 0 || !isConnectionLost(error)) throw error;
-        this.#client.release(true);
+        this.release(true);
         this.#client = await this.#pool.connect();
+        this.#client.on('error', ignoreError);
       }
     }
   }
 
   release(destroy?: boolean): void {
+    this.#client.off('error', ignoreError);
     this.#client.release(destroy);
   }
 }
+
+function ignoreError(): void {}

@@ -1,0 +1,158 @@
+import { sql } from 'kysely';
+import { v7 } from 'uuid';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engines, setupDatabase, type TestDatabase } from '../../test/database.ts';
+import { createDatabase, type DatabaseHandle } from './create-database.ts';
+import { createMigrator, MIGRATIONS_DIR } from './migrate/index.ts';
+import { UINT256_MAX } from './uint256.ts';
+
+describe.each(engines)('column values on %s', (engine) => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let tokenId: string;
+
+  beforeAll(async () => {
+    database = await setupDatabase(engine);
+    handle = createDatabase(database.settings);
+    await createMigrator({
+      db: handle.db,
+      migrationsDir: MIGRATIONS_DIR,
+      lockTimeoutMs: 10_000,
+    }).upgrade();
+  });
+
+  afterAll(async () => {
+    await handle.close();
+    await database.drop();
+  });
+
+  beforeEach(async () => {
+    await handle.db.deleteFrom('payments').execute();
+    await handle.db.deleteFrom('tokens').execute();
+    tokenId = v7();
+    await handle.db
+      .insertInto('tokens')
+      .values({ id: tokenId, chain: 'eth', address: '0xtoken', symbol: 'USDC', decimals: 6 })
+      .execute();
+  });
+
+  const payment = (amount: unknown, address = `0x${v7().slice(0, 8)}`) => ({
+    id: v7(),
+    token_id: tokenId,
+    chain: 'eth',
+    address,
+    amount: amount as bigint,
+    expires_at: new Date('2030-06-01T12:00:00.123Z'),
+  });
+
+  it.each([0n, 1n, 2n ** 63n, 2n ** 64n + 7n, UINT256_MAX])(
+    'uint256 %s round-trips exactly',
+    async (amount) => {
+      const row = payment(amount);
+      await handle.db.insertInto('payments').values(row).execute();
+      const read = await handle.db
+        .selectFrom('payments')
+        .select(['amount'])
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow();
+      expect(read.amount).toBe(amount);
+      expect(typeof read.amount).toBe('bigint');
+
+      // Equality on the stored value finds it, and the raw stored form is canonical decimal.
+      const found = await handle.db
+        .selectFrom('payments')
+        .select('id')
+        .where('amount', '=', amount)
+        .execute();
+      expect(found.map((r) => r.id)).toEqual([row.id]);
+      const raw = await sql<{
+        amount: string;
+      }>`select amount from payments where id = ${row.id}`.execute(handle.db);
+      expect(String(raw.rows[0]?.amount)).toBe(amount.toString());
+    },
+  );
+
+  it.each<[string, unknown]>([
+    ['-1', -1n],
+    ['1.5', 1.5],
+    ['2^256', UINT256_MAX + 1n],
+    ['a number', 5],
+    ['a decimal string', '1.5'],
+  ])('uint256 %s is refused and nothing is stored', async (_, amount) => {
+    await expect(
+      handle.db.insertInto('payments').values(payment(amount)).execute(),
+    ).rejects.toMatchObject({
+      code: 'DB_INVALID_VALUE',
+      message: /payments\.amount takes a uint256/,
+    });
+    const row = payment(10n);
+    await handle.db.insertInto('payments').values(row).execute();
+    await expect(
+      handle.db
+        .updateTable('payments')
+        .set({ amount: amount as bigint })
+        .where('id', '=', row.id)
+        .execute(),
+    ).rejects.toMatchObject({ code: 'DB_INVALID_VALUE' });
+    const rows = await handle.db.selectFrom('payments').select('amount').execute();
+    expect(rows).toEqual([{ amount: 10n }]);
+  });
+
+  it('timestamps come back as the same instant, server defaults in UTC', async () => {
+    const before = Date.now();
+    const row = payment(1n);
+    await handle.db.insertInto('payments').values(row).execute();
+    const read = await handle.db
+      .selectFrom('payments as p')
+      .innerJoin('tokens as t', 't.id', 'p.token_id')
+      .select([
+        'p.expires_at',
+        'p.created_at as created',
+        't.enabled',
+        't.decimals',
+        'p.detected_in_block',
+      ])
+      .where('p.id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect(read.expires_at).toEqual(row.expires_at);
+    expect(read.created).toBeInstanceOf(Date);
+    expect(Math.abs(read.created.getTime() - before)).toBeLessThan(60_000);
+    expect(read.enabled).toBe(true);
+    expect(read.decimals).toBe(6);
+    expect(read.detected_in_block).toBeNull();
+
+    const later = await handle.db
+      .selectFrom('payments')
+      .select('id')
+      .where('expires_at', '>', new Date('2030-06-01T12:00:00.122Z'))
+      .execute();
+    expect(later.map((r) => r.id)).toEqual([row.id]);
+  });
+
+  it('returning and updates decode and encode the same way', async () => {
+    const row = payment(5n);
+    const inserted = await handle.db
+      .insertInto('payments')
+      .values(row)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    expect(inserted.amount).toBe(5n);
+    const updated = await handle.db
+      .updateTable('payments')
+      .set({ amount: UINT256_MAX, detected_in_block: 19_000_000n, updated_at: new Date(0) })
+      .where('id', '=', row.id)
+      .returning(['amount', 'detected_in_block', 'updated_at'])
+      .executeTakeFirstOrThrow();
+    expect(updated).toEqual({
+      amount: UINT256_MAX,
+      detected_in_block: 19_000_000n,
+      updated_at: new Date(0),
+    });
+    const disabled = await handle.db
+      .updateTable('tokens')
+      .set({ enabled: false })
+      .returning('enabled')
+      .executeTakeFirstOrThrow();
+    expect(disabled.enabled).toBe(false);
+  });
+});
