@@ -27,14 +27,12 @@ export function createProjectWorkload(settings: DatabaseSettings): Workload {
       }
     },
 
-    async lookup(addresses) {
+    async lookup({ addresses, chain }) {
       let checksum = 0n;
       for (const address of addresses) {
-        const row = await db
-          .selectFrom('payments')
-          .selectAll()
-          .where('address', '=', address)
-          .executeTakeFirst();
+        let query = db.selectFrom('payments').selectAll();
+        if (chain !== null) query = query.where('chain', '=', chain);
+        const row = await query.where('address', '=', address).executeTakeFirst();
         if (!row) throw new PaymentNotFoundError(address);
         checksum += checksumOf(row.amount, row.expires_at);
       }

@@ -3,7 +3,8 @@ import type { NewPayment } from './fixtures.ts';
 import { checksumOf, PaymentNotFoundError, type Workload } from './workload.ts';
 
 const INSERT_COLUMNS = ['id', 'token_id', 'chain', 'address', 'amount', 'expires_at'] as const;
-const LOOKUP_SQL = 'SELECT * FROM payments WHERE address = $1';
+const LOOKUP_SQL = 'SELECT * FROM payments WHERE chain = $1 AND address = $2';
+const LOOKUP_BY_ADDRESS_SQL = 'SELECT * FROM payments WHERE address = $1';
 
 /** A payments row as `pg` returns it: numeric and int8 as strings, timestamptz as Date. */
 interface PgPaymentRow {
@@ -51,10 +52,13 @@ export function createRawPostgresWorkload(options: RawPostgresOptions): Workload
       }
     },
 
-    async lookup(addresses) {
+    async lookup({ addresses, chain }) {
       let checksum = 0n;
       for (const address of addresses) {
-        const { rows } = await pool.query<PgPaymentRow>(LOOKUP_SQL, [address]);
+        const { rows } =
+          chain === null
+            ? await pool.query<PgPaymentRow>(LOOKUP_BY_ADDRESS_SQL, [address])
+            : await pool.query<PgPaymentRow>(LOOKUP_SQL, [chain, address]);
         const found = rows[0];
         if (!found) throw new PaymentNotFoundError(address);
         const row = {

@@ -3,7 +3,8 @@ import type { NewPayment } from './fixtures.ts';
 import { checksumOf, PaymentNotFoundError, type Workload } from './workload.ts';
 
 const INSERT_COLUMNS = ['id', 'token_id', 'chain', 'address', 'amount', 'expires_at'] as const;
-const LOOKUP_SQL = 'SELECT * FROM payments WHERE address = ?';
+const LOOKUP_SQL = 'SELECT * FROM payments WHERE chain = ? AND address = ?';
+const LOOKUP_BY_ADDRESS_SQL = 'SELECT * FROM payments WHERE address = ?';
 
 /** A payments row as better-sqlite3 returns it: uint256 and timestamps as TEXT. */
 interface SqlitePaymentRow {
@@ -36,7 +37,8 @@ export function createRawSqliteWorkload(options: RawSqliteOptions): Workload {
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
   const inserts = new Map<number, Database.Statement>();
-  const lookupStatement = db.prepare<[string], SqlitePaymentRow>(LOOKUP_SQL);
+  const lookupStatement = db.prepare<[string, string], SqlitePaymentRow>(LOOKUP_SQL);
+  const lookupByAddressStatement = db.prepare<[string], SqlitePaymentRow>(LOOKUP_BY_ADDRESS_SQL);
   const insertBatch = db.transaction((statement: Database.Statement, parameters: unknown[]) => {
     statement.run(parameters);
   });
@@ -65,10 +67,13 @@ export function createRawSqliteWorkload(options: RawSqliteOptions): Workload {
       }
     },
 
-    async lookup(addresses) {
+    async lookup({ addresses, chain }) {
       let checksum = 0n;
       for (const address of addresses) {
-        const found = lookupStatement.get(address);
+        const found =
+          chain === null
+            ? lookupByAddressStatement.get(address)
+            : lookupStatement.get(chain, address);
         if (!found) throw new PaymentNotFoundError(address);
         const row = {
           ...found,

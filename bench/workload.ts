@@ -14,8 +14,17 @@ export interface Workload {
    * Reads each payment back by its deposit address, one query at a time. Returns a checksum
    * of what it read (amounts and expiry times), so the sides can be shown to read alike.
    */
-  lookup(addresses: readonly string[]): Promise<bigint>;
+  lookup(params: LookupParams): Promise<bigint>;
   close(): Promise<void>;
+}
+
+export interface LookupParams {
+  readonly addresses: readonly string[];
+  /**
+   * A chain: look up by (chain, address), the unique key, which an index serves. Null: by
+   * address alone (`where address = ?`); no index leads with address, so each is a scan.
+   */
+  readonly chain: string | null;
 }
 
 /** The checksum `lookup` returns: the sum over rows of amount + expiry in ms. */

@@ -5,6 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CTRIP = fileURLToPath(new URL('../bin/ctrip.js', import.meta.url));
+let scratch: string | undefined;
+
+function scratchFolder(): string {
+  scratch ??= mkdtempSync(join(tmpdir(), 'ctrip-cli-'));
+  return scratch;
+}
 
 export interface CliResult {
   readonly code: number | null;
@@ -14,8 +20,8 @@ export interface CliResult {
 
 /**
  * Runs the real `ctrip` command in its own process with exactly the given environment (plus
- * PATH), as an operator would. It runs in a fresh folder unless told otherwise, so no `.env`
- * of the developer's leaks in.
+ * PATH), as an operator would. It runs in an empty scratch folder unless told otherwise, so no
+ * `.env` of the developer's leaks in.
  */
 export function runCtrip(
   args: readonly string[],
@@ -24,7 +30,7 @@ export function runCtrip(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CTRIP, ...args], {
-      cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'ctrip-cli-')),
+      cwd: options.cwd ?? scratchFolder(),
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.ts';
+import { registerDbCommand } from './commands/db.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -13,6 +14,7 @@ const program = new Command('ctrip')
 registerStartCommand(program);
 registerConfigCommand(program);
 registerMigrateCommand(program);
+registerDbCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,4 @@
-import { type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { ColumnKind, ServerDefault } from './columns.ts';
 import type { Engine } from './engine.ts';
 
@@ -46,10 +46,14 @@ export function defaultSqlOf(engine: Engine, value: ServerDefault): string {
   return `'${literal.replaceAll("'", "''")}'`;
 }
 
-/** Which engine a Kysely instance (or transaction) talks to. */
+/**
+ * Which engine a Kysely instance (or transaction) talks to, asked of its query compiler.
+ * Not `instanceof PostgresAdapter`: a migration loaded through tsx's scoped import gets its
+ * own copy of Kysely, whose classes are not the ones the instance was built with.
+ */
 // biome-ignore lint/suspicious/noExplicitAny: works on any database type
 export function engineOf(db: Kysely<any>): Engine {
-  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+  return sql`${0}`.compile(db).sql === '$1' ? 'postgres' : 'sqlite';
 }
 
 /**

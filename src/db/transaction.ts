@@ -1,4 +1,4 @@
-import { ControlledTransaction, type Kysely, type Transaction } from 'kysely';
+import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
 import { NestedTransactionError } from './errors.ts';
 
 const depths = new WeakMap<object, number>();
@@ -9,10 +9,11 @@ const depths = new WeakMap<object, number>();
  * the inner unit rolls back alone and the outer one goes on.
  */
 export async function withTransaction<DB, T>(
-  db: Kysely<DB>,
+  // Listing Transaction lets TypeScript infer DB when an outer unit of work is passed in.
+  db: Kysely<DB> | Transaction<DB>,
   fn: (trx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
-  if (db instanceof ControlledTransaction) return inSavepoint(db, fn);
+  if (isControlled(db)) return inSavepoint(db, fn);
   if (db.isTransaction) {
     throw new NestedTransactionError();
   }
@@ -26,6 +27,11 @@ export async function withTransaction<DB, T>(
     await trx.rollback().execute();
     throw error;
   }
+}
+
+/** Duck-typed, so a transaction made by another copy of Kysely (a migration's) still nests. */
+function isControlled<DB>(db: Kysely<DB> | Transaction<DB>): db is ControlledTransaction<DB> {
+  return db.isTransaction && typeof (db as { savepoint?: unknown }).savepoint === 'function';
 }
 
 async function inSavepoint<DB, T>(

@@ -39,6 +39,11 @@ export function registerStartCommand(program: Command): void {
         await database.close();
         throw error;
       }
+      // Listen before saying we run: a Ctrl+C right after the message must stop us cleanly.
+      const stopped = new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       logger.info(
         { env: settings.env, database: describeDatabaseTarget(settings.database.target) },
         'cTrip started',
@@ -46,15 +51,7 @@ export function registerStartCommand(program: Command): void {
       process.stdout.write(
         `cTrip is running (${settings.env}); database: ${database.where}. Press Ctrl+C to stop.\n`,
       );
-
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          logger.info({ signal }, 'stopping');
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      logger.info({ signal: await stopped }, 'stopping');
       await database.close();
       logger.flush();
     });

@@ -38,7 +38,9 @@ export class BackupFileExistsError extends MaintenanceError {
 /** The file given to restore does not exist. */
 export class BackupFileNotFoundError extends MaintenanceError {
   constructor(file: string) {
-    super('DB_BACKUP_NOT_FOUND', `${file} does not exist`, { details: { file } });
+    super('DB_BACKUP_NOT_FOUND', `${file} does not exist; nothing was restored`, {
+      details: { file },
+    });
   }
 }
 

@@ -14,5 +14,11 @@ export {
 export { renderOfflineSql } from './offline-sql.ts';
 export { VERSION_TABLE } from './version-table.ts';
 
-/** The project's own migrations. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
+/**
+ * The project's own migrations, always the TypeScript sources: their checksums are taken
+ * from the files developers write, whether cTrip runs from src/ or from the build in dist/
+ * (which sits at the same depth).
+ */
+export const MIGRATIONS_DIR = fileURLToPath(
+  new URL('../../../src/db/migrations/', import.meta.url),
+);

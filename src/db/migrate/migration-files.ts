@@ -83,7 +83,7 @@ export function readMigrationFiles(dir: string): MigrationFile[] {
 }
 
 async function importMigration(path: string, fileName: string) {
-  const module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const module = await importSource(path);
   if (typeof module.up !== 'function' || typeof module.down !== 'function') {
     throw new InvalidMigrationFileError(
       fileName,
@@ -91,6 +91,22 @@ async function importMigration(path: string, fileName: string) {
     );
   }
   return { up: module.up as MigrationFn, down: module.down as MigrationFn };
+}
+
+/**
+ * Imports a migration. Under tsx or vitest, and on Node versions that strip types, a `.ts`
+ * file imports natively; when cTrip runs from its compiled build on plain Node, tsx loads
+ * just the migration (and what it imports) without a global loader.
+ */
+async function importSource(path: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  }
 }
 
 function orderChain(files: MigrationFile[]): MigrationFile[] {

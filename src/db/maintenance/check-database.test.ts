@@ -1,0 +1,145 @@
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { v7 } from 'uuid';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCtrip } from '../../../test/cli.ts';
+import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
+import { createDatabase, type DatabaseHandle } from '../create-database.ts';
+import {
+  createMigrationFile,
+  createMigrator,
+  MIGRATIONS_DIR,
+  VERSION_TABLE,
+} from '../migrate/index.ts';
+import { checkDatabase, type DatabaseCheck } from './check-database.ts';
+
+describe.each(engines)('checkDatabase on %s', (engine) => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+
+  beforeEach(async () => {
+    database = await setupDatabase(engine);
+    handle = createDatabase(database.settings);
+  });
+
+  afterEach(async () => {
+    await handle.close();
+    await database.drop();
+  });
+
+  const migrate = () =>
+    createMigrator({
+      db: handle.db,
+      migrationsDir: MIGRATIONS_DIR,
+      lockTimeoutMs: 10_000,
+    }).upgrade();
+  const find = (checks: DatabaseCheck[], name: string) => checks.find((c) => c.name === name);
+
+  it('`ctrip db check --json` on a healthy database passes every check and exits 0', async () => {
+    await migrate();
+    await handle.close();
+
+    const result = await runCtrip(['db', 'check', '--json'], database.env);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { ok: boolean; checks: DatabaseCheck[] };
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'connection',
+      ...(engine === 'sqlite' ? ['integrity', 'foreign keys'] : []),
+      'migrations',
+      'migration files',
+    ]);
+    expect(report.checks.every((c) => c.ok)).toBe(true);
+    expect(find(report.checks, 'connection')?.detail).toMatch(
+      engine === 'postgres' ? /^PostgreSQL \d+/ : /^SQLite 3\./,
+    );
+  });
+
+  it.runIf(engine === 'sqlite')(
+    '`ctrip db check` finds a row breaking a foreign key, names its table and exits 1',
+    async () => {
+      await migrate();
+      await handle.close();
+      const target = database.settings.target;
+      if (target.engine !== 'sqlite') throw new Error('unreachable');
+      const raw = new Database(target.filename);
+      raw.pragma('foreign_keys = OFF');
+      raw
+        .prepare(
+          `insert into payments (id, token_id, chain, address, amount, expires_at)
+           values (?, ?, 'anvil', '0xdead', '1', '2026-01-01T00:00:00.000Z')`,
+        )
+        .run(v7(), v7());
+      raw.close();
+
+      const result = await runCtrip(['db', 'check'], database.env);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toMatch(/^problem +foreign keys +1 row reference.* payments → tokens/m);
+      expect(result.stdout).toMatch(/^ok +integrity/m);
+    },
+  );
+
+  it('a migration in the code that the database has not applied is reported as pending', async () => {
+    await migrate();
+    const dir = mkdtempSync(join(tmpdir(), 'ctrip-migrations-'));
+    try {
+      for (const name of readdirSync(MIGRATIONS_DIR)) {
+        copyFileSync(join(MIGRATIONS_DIR, name), join(dir, name));
+      }
+      const added = createMigrationFile({ dir, message: 'add payments reference' });
+      const revision = /-([0-9a-f]{12})_/.exec(added)?.[1];
+
+      const checks = await checkDatabase(handle, { migrationsDir: dir });
+
+      expect(find(checks, 'migrations')).toEqual({
+        name: 'migrations',
+        ok: false,
+        detail: `1 pending (${revision}); run \`ctrip migrate upgrade\``,
+      });
+      expect(find(checks, 'migration files')?.ok).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a database no migration has been applied to is reported', async () => {
+    const checks = await checkDatabase(handle, { migrationsDir: MIGRATIONS_DIR });
+    expect(find(checks, 'connection')?.ok).toBe(true);
+    expect(find(checks, 'migrations')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('no migration has been applied'),
+    });
+  });
+
+  it('an applied revision whose file is missing is reported', async () => {
+    await migrate();
+    await handle.db
+      .insertInto(VERSION_TABLE as 'tokens')
+      .values({
+        revision: 'abcdef123456',
+        message: 'from another branch',
+        file_name: '2027_01_01_0000-abcdef123456_from_another_branch.ts',
+        checksum: '0'.repeat(64),
+      } as never)
+      .execute();
+    const told: DatabaseCheck[] = [];
+
+    const checks = await checkDatabase(handle, {
+      migrationsDir: MIGRATIONS_DIR,
+      onCheck: (c) => told.push(c),
+    });
+
+    expect(told).toEqual(checks);
+    expect(find(checks, 'migration files')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('applied revision with no file: abcdef123456'),
+    });
+    expect(find(checks, 'migrations')?.ok).toBe(true);
+  });
+});
