@@ -10,6 +10,7 @@ export type { Engine } from './engine.ts';
 export * from './errors.ts';
 export { newId } from './ids.ts';
 export { type Database, models } from './models/index.ts';
+export { type PreparedQuery, prepareQuery } from './prepared-query.ts';
 export { defineTable, type NewRowOf, type RowOf, type RowUpdateOf, type TableOf } from './table.ts';
 export { withTransaction } from './transaction.ts';
 export { isUint256, UINT256_MAX } from './uint256.ts';

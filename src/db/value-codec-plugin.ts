@@ -28,7 +28,9 @@ import type { EngineCodecs } from './codecs.ts';
 import type { ColumnKind } from './columns.ts';
 import type { TableSpec } from './table.ts';
 
-type Decoders = Map<string, (value: unknown) => unknown>;
+type Decode = (value: unknown) => unknown;
+/** Result column name → how to decode it; a flat list, walked once per row. */
+type Decoders = readonly (readonly [string, Decode])[];
 
 /**
  * Gives every model column its TypeScript type on both engines, the way SQLAlchemy's column
@@ -41,10 +43,20 @@ export class ValueCodecPlugin implements KyselyPlugin {
   readonly #tables: ReadonlyMap<string, TableSpec>;
   readonly #codecs: EngineCodecs;
   readonly #decoders = new WeakMap<QueryId, Decoders>();
+  /** Per table, the decoders of all its columns: what `select *` needs, built once. */
+  readonly #allColumns = new Map<TableSpec, Decoders>();
 
   constructor(tables: readonly TableSpec[], codecs: EngineCodecs) {
     this.#tables = new Map(tables.map((t) => [t.name, t]));
     this.#codecs = codecs;
+    for (const table of tables) {
+      const decoders: [string, Decode][] = [];
+      for (const [name, column] of table.columns) {
+        const decode = codecs.decode[column.kind];
+        if (decode) decoders.push([name, decode]);
+      }
+      this.#allColumns.set(table, decoders);
+    }
   }
 
   transformQuery({ node, queryId }: PluginTransformQueryArgs): RootOperationNode {
@@ -66,9 +78,9 @@ export class ValueCodecPlugin implements KyselyPlugin {
       scope = this.#scope(node.from.froms);
       selections = node.returning?.selections;
     }
-    if (scope && selections) {
+    if (scope && scope.size > 0 && selections) {
       const decoders = this.#decodersFor(scope, selections);
-      if (decoders.size > 0) this.#decoders.set(queryId, decoders);
+      if (decoders.length > 0) this.#decoders.set(queryId, decoders);
     }
     return transformed;
   }
@@ -80,7 +92,8 @@ export class ValueCodecPlugin implements KyselyPlugin {
     const decoders = this.#decoders.get(queryId);
     if (!decoders || result.rows.length === 0) return result;
     for (const row of result.rows) {
-      for (const [name, decode] of decoders) {
+      for (let i = 0; i < decoders.length; i++) {
+        const [name, decode] = decoders[i] as Decoders[number];
         const value = row[name];
         if (value !== null && value !== undefined) row[name] = decode(value);
       }
@@ -104,24 +117,28 @@ export class ValueCodecPlugin implements KyselyPlugin {
   }
 
   #decodersFor(scope: Scope, selections: readonly SelectionNode[]): Decoders {
-    const decoders: Decoders = new Map();
-    const add = (name: string, kind: ColumnKind | undefined) => {
-      const decode = kind && this.#codecs.decode[kind];
-      if (decode) decoders.set(name, decode);
-    };
+    // The common case, `selectAll()` on one table, shares the list built up front.
+    const only = selections.length === 1 ? selections[0]?.selection : undefined;
+    if (only && SelectAllNode.is(only) && scope.size === 1) {
+      return this.#allColumns.get(scope.values().next().value as TableSpec) ?? [];
+    }
+    const decoders: (readonly [string, Decode])[] = [];
     for (const { selection } of selections) {
       if (SelectAllNode.is(selection)) {
+        // Later tables first: on a name clash the first table's column wins, as in the row.
         for (const spec of [...scope.values()].reverse()) {
-          for (const [name, column] of spec.columns) add(name, column.kind);
+          decoders.push(...(this.#allColumns.get(spec) ?? []));
         }
       } else if (ReferenceNode.is(selection) && SelectAllNode.is(selection.column)) {
         const spec = selection.table && scope.get(selection.table.table.identifier.name);
-        for (const [name, column] of spec?.columns ?? []) add(name, column.kind);
-      } else if (AliasNode.is(selection) && IdentifierNode.is(selection.alias)) {
-        add(selection.alias.name, kindOf(scope, selection.node));
+        if (spec) decoders.push(...(this.#allColumns.get(spec) ?? []));
       } else {
-        const name = columnName(selection);
-        if (name) add(name, kindOf(scope, selection));
+        const aliased = AliasNode.is(selection) && IdentifierNode.is(selection.alias);
+        const node = aliased ? selection.node : selection;
+        const name = aliased ? (selection.alias as IdentifierNode).name : columnName(selection);
+        const kind = name === undefined ? undefined : kindOf(scope, node);
+        const decode = kind && this.#codecs.decode[kind];
+        if (name !== undefined && decode) decoders.push([name, decode]);
       }
     }
     return decoders;

@@ -27,6 +27,8 @@ export function isConnectionLost(error: unknown): boolean {
  */
 export class PrePingPool implements PostgresPool {
   readonly #pool: pg.Pool;
+  /** One wrapper per pooled client, so Kysely's per-connection cache keeps hitting. */
+  readonly #wrappers = new WeakMap<pg.PoolClient, PrePingClient>();
 
   constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -37,7 +39,14 @@ export class PrePingPool implements PostgresPool {
   }
 
   async connect(): Promise<PostgresPoolClient> {
-    return new PrePingClient(this.#pool, await this.#pool.connect());
+    const client = await this.#pool.connect();
+    let wrapper = this.#wrappers.get(client);
+    if (!wrapper) {
+      wrapper = new PrePingClient(this.#pool);
+      this.#wrappers.set(client, wrapper);
+    }
+    wrapper.checkOut(client);
+    return wrapper;
   }
 
   end(): Promise<void> {
@@ -52,18 +61,27 @@ export class PrePingPool implements PostgresPool {
  */
 class PrePingClient implements PostgresPoolClient {
   readonly #pool: pg.Pool;
-  #client: pg.PoolClient;
+  #client: pg.PoolClient | undefined;
   #used = false;
 
-  constructor(pool: pg.Pool, client: pg.PoolClient) {
+  constructor(pool: pg.Pool) {
     this.#pool = pool;
+  }
+
+  checkOut(client: pg.PoolClient): void {
     this.#client = client;
+    this.#used = false;
     client.on('error', ignoreError);
+  }
+
+  get #current(): pg.PoolClient {
+    if (!this.#client) throw new Error('the connection was released');
+    return this.#client;
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: mirrors Kysely's overloaded signature
   query(...args: any[]): any {
-    if (args.length === 1) return this.#client.query(args[0]);
+    if (args.length === 1) return this.#current.query(args[0]);
     return this.#run(args[0] as string, args[1] as unknown[]);
   }
 
@@ -75,19 +93,20 @@ class PrePingClient implements PostgresPoolClient {
     let attemptsLeft = first ? (this.#pool.options.max ?? 10) + 1 : 0;
     for (;;) {
       try {
-        return (await this.#client.query(sql, parameters)) as unknown as PostgresQueryResult<R>;
+        return (await this.#current.query(sql, parameters)) as unknown as PostgresQueryResult<R>;
       } catch (error) {
         if (attemptsLeft-- <= 0 || !isConnectionLost(error)) throw error;
         this.release(true);
-        this.#client = await this.#pool.connect();
-        this.#client.on('error', ignoreError);
+        this.checkOut(await this.#pool.connect());
       }
     }
   }
 
   release(destroy?: boolean): void {
-    this.#client.off('error', ignoreError);
-    this.#client.release(destroy);
+    const client = this.#current;
+    this.#client = undefined;
+    client.off('error', ignoreError);
+    client.release(destroy);
   }
 }
 

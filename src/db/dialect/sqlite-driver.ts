@@ -114,19 +114,18 @@ class SqliteConnection implements DatabaseConnection {
     this.#db.close();
   }
 
+  /**
+   * Statements are cached by SQL text and evicted oldest-first. A schema change needs no
+   * eviction: SQLite re-prepares a cached statement whose schema changed.
+   */
   #prepare(sql: string): BetterSqlite3.Statement {
     let statement = this.#statements.get(sql);
-    if (statement) {
-      // Map order is insertion order: re-inserting keeps the most recently used last.
-      this.#statements.delete(sql);
-    } else {
-      statement = this.#db.prepare(sql);
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
-        const oldest = this.#statements.keys().next().value;
-        if (oldest !== undefined) this.#statements.delete(oldest);
-      }
+    if (statement) return statement;
+    statement = this.#db.prepare(sql);
+    if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+      const oldest = this.#statements.keys().next().value;
+      if (oldest !== undefined) this.#statements.delete(oldest);
     }
-    // Schema changes invalidate nothing here: better-sqlite3 re-prepares internally.
     this.#statements.set(sql, statement);
     return statement;
   }
@@ -147,21 +146,23 @@ function bindable(value: unknown): unknown {
   }
 }
 
+/** Hands the one connection to one unit of work at a time, in arrival order. */
 class ConnectionMutex {
-  #held: Promise<void> | undefined;
-  #release: (() => void) | undefined;
+  #locked = false;
+  readonly #waiting: (() => void)[] = [];
 
-  async lock(): Promise<void> {
-    while (this.#held) await this.#held;
-    this.#held = new Promise((resolve) => {
-      this.#release = resolve;
-    });
+  lock(): Promise<void> | undefined {
+    if (!this.#locked) {
+      this.#locked = true;
+      return undefined;
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   unlock(): void {
-    const release = this.#release;
-    this.#held = undefined;
-    this.#release = undefined;
-    release?.();
+    const next = this.#waiting.shift();
+    // The lock passes straight to the next waiter, so nobody can slip in between.
+    if (next) next();
+    else this.#locked = false;
   }
 }

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
 import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
 import { createDatabase, type DatabaseHandle } from '../create-database.ts';
+import type { Engine } from '../engine.ts';
 import { createMigrator, MIGRATIONS_DIR } from '../migrate/index.ts';
 import { type BackupProgress, backupDatabase, nameBackupFile } from './backup-database.ts';
 import { createLibpqEnv } from './run-postgres-tool.ts';
@@ -18,22 +19,11 @@ describe.each(engines)('ctrip db backup and restore on %s', (engine) => {
   let dir: string;
 
   beforeEach(async () => {
-    database = await setupDatabase(engine);
-    dir = mkdtempSync(join(tmpdir(), 'ctrip-backup-'));
-    handle = createDatabase(database.settings);
-    await createMigrator({
-      db: handle.db,
-      migrationsDir: MIGRATIONS_DIR,
-      lockTimeoutMs: 10_000,
-    }).upgrade();
-    await insertRows(handle);
+    ({ database, handle, dir } = await createFixture(engine));
   });
 
-  afterEach(async () => {
-    await handle.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // A test may replace `handle`: the one it ends with is closed.
+  afterEach(() => destroyFixture({ database, handle, dir }));
 
   it('a backup restored over changed and deleted data brings the original rows back exactly', async () => {
     const original = await readRows(handle);
@@ -98,30 +88,6 @@ describe.each(engines)('ctrip db backup and restore on %s', (engine) => {
     }
   });
 
-  it.runIf(engine === 'postgres')(
-    'pg_dump and pg_restore get the password from the environment, never the command line',
-    () => {
-      const target = database.settings.target;
-      if (target.engine !== 'postgres') throw new Error('unreachable');
-      const env = createLibpqEnv({
-        ...target,
-        connectionString: 'postgresql://ctrip:p%40ss@db.internal:6543/pay?sslmode=require',
-        host: 'db.internal',
-        port: 6543,
-        database: 'pay',
-        user: 'ctrip',
-      });
-      expect(env).toMatchObject({
-        PGHOST: 'db.internal',
-        PGPORT: '6543',
-        PGDATABASE: 'pay',
-        PGUSER: 'ctrip',
-        PGPASSWORD: 'p@ss',
-        PGSSLMODE: 'require',
-      });
-    },
-  );
-
   it('with no file given, the backup goes to backups/ named after the engine and the UTC time, and reports progress', async () => {
     const file = nameBackupFile(engine, dir, new Date('2026-01-02T03:04:05.678Z'));
     expect(file).toBe(
@@ -150,6 +116,39 @@ describe.each(engines)('ctrip db backup and restore on %s', (engine) => {
     } else {
       expect(last).toEqual({ engine: 'postgres', bytesWritten: result.bytes });
     }
+  });
+});
+
+describe('pg_dump and pg_restore credentials on postgres', () => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let dir: string;
+
+  beforeEach(async () => {
+    ({ database, handle, dir } = await createFixture('postgres'));
+  });
+
+  afterEach(() => destroyFixture({ database, handle, dir }));
+
+  it('pg_dump and pg_restore get the password from the environment, never the command line', () => {
+    const target = database.settings.target;
+    if (target.engine !== 'postgres') throw new Error('unreachable');
+    const env = createLibpqEnv({
+      ...target,
+      connectionString: 'postgresql://ctrip:p%40ss@db.internal:6543/pay?sslmode=require',
+      host: 'db.internal',
+      port: 6543,
+      database: 'pay',
+      user: 'ctrip',
+    });
+    expect(env).toMatchObject({
+      PGHOST: 'db.internal',
+      PGPORT: '6543',
+      PGDATABASE: 'pay',
+      PGUSER: 'ctrip',
+      PGPASSWORD: 'p@ss',
+      PGSSLMODE: 'require',
+    });
   });
 });
 
@@ -185,4 +184,36 @@ async function readRows(handle: DatabaseHandle) {
     tokens: await handle.db.selectFrom('tokens').selectAll().orderBy('id').execute(),
     payments: await handle.db.selectFrom('payments').selectAll().orderBy('id').execute(),
   };
+}
+
+interface Fixture {
+  readonly database: TestDatabase;
+  readonly handle: DatabaseHandle;
+  /** An empty folder of its own for the backup files. */
+  readonly dir: string;
+}
+
+/** A migrated database of its own holding the rows of `insertRows`, and a folder for backups. */
+async function createFixture(engine: Engine): Promise<Fixture> {
+  const database = await setupDatabase(engine);
+  const dir = mkdtempSync(join(tmpdir(), 'ctrip-backup-'));
+  const handle = createDatabase(database.settings);
+  try {
+    await createMigrator({
+      db: handle.db,
+      migrationsDir: MIGRATIONS_DIR,
+      lockTimeoutMs: 10_000,
+    }).upgrade();
+    await insertRows(handle);
+  } catch (error) {
+    await destroyFixture({ database, handle, dir });
+    throw error;
+  }
+  return { database, handle, dir };
+}
+
+async function destroyFixture({ database, handle, dir }: Fixture): Promise<void> {
+  await handle.close();
+  await database.drop();
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
 import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
 import { createDatabase, type DatabaseHandle } from '../create-database.ts';
+import type { Engine } from '../engine.ts';
 import {
   createMigrationFile,
   createMigrator,
@@ -20,21 +21,12 @@ describe.each(engines)('checkDatabase on %s', (engine) => {
   let handle: DatabaseHandle;
 
   beforeEach(async () => {
-    database = await setupDatabase(engine);
-    handle = createDatabase(database.settings);
+    ({ database, handle } = await createFixture(engine));
   });
 
-  afterEach(async () => {
-    await handle.close();
-    await database.drop();
-  });
+  afterEach(() => destroyFixture({ database, handle }));
 
-  const migrate = () =>
-    createMigrator({
-      db: handle.db,
-      migrationsDir: MIGRATIONS_DIR,
-      lockTimeoutMs: 10_000,
-    }).upgrade();
+  const migrate = () => migrateDatabase(handle);
   const find = (checks: DatabaseCheck[], name: string) => checks.find((c) => c.name === name);
 
   it('`ctrip db check --json` on a healthy database passes every check and exits 0', async () => {
@@ -58,32 +50,6 @@ describe.each(engines)('checkDatabase on %s', (engine) => {
       engine === 'postgres' ? /^PostgreSQL \d+/ : /^SQLite 3\./,
     );
   });
-
-  it.runIf(engine === 'sqlite')(
-    '`ctrip db check` finds a row breaking a foreign key, names its table and exits 1',
-    async () => {
-      await migrate();
-      await handle.close();
-      const target = database.settings.target;
-      if (target.engine !== 'sqlite') throw new Error('unreachable');
-      const raw = new Database(target.filename);
-      raw.pragma('foreign_keys = OFF');
-      raw
-        .prepare(
-          `insert into payments (id, token_id, chain, address, amount, expires_at)
-           values (?, ?, 'anvil', '0xdead', '1', '2026-01-01T00:00:00.000Z')`,
-        )
-        .run(v7(), v7());
-      raw.close();
-
-      const result = await runCtrip(['db', 'check'], database.env);
-
-      expect(result.code).toBe(1);
-      expect(result.stderr).toBe('');
-      expect(result.stdout).toMatch(/^problem +foreign keys +1 row reference.* payments → tokens/m);
-      expect(result.stdout).toMatch(/^ok +integrity/m);
-    },
-  );
 
   it('a migration in the code that the database has not applied is reported as pending', async () => {
     await migrate();
@@ -143,3 +109,63 @@ describe.each(engines)('checkDatabase on %s', (engine) => {
     expect(find(checks, 'migrations')?.ok).toBe(true);
   });
 });
+
+describe('checkDatabase foreign keys on sqlite', () => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+
+  beforeEach(async () => {
+    ({ database, handle } = await createFixture('sqlite'));
+  });
+
+  afterEach(() => destroyFixture({ database, handle }));
+
+  const migrate = () => migrateDatabase(handle);
+
+  it('`ctrip db check` finds a row breaking a foreign key, names its table and exits 1', async () => {
+    await migrate();
+    await handle.close();
+    const target = database.settings.target;
+    if (target.engine !== 'sqlite') throw new Error('unreachable');
+    const raw = new Database(target.filename);
+    raw.pragma('foreign_keys = OFF');
+    raw
+      .prepare(
+        `insert into payments (id, token_id, chain, address, amount, expires_at)
+         values (?, ?, 'anvil', '0xdead', '1', '2026-01-01T00:00:00.000Z')`,
+      )
+      .run(v7(), v7());
+    raw.close();
+
+    const result = await runCtrip(['db', 'check'], database.env);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^problem +foreign keys +1 row reference.* payments → tokens/m);
+    expect(result.stdout).toMatch(/^ok +integrity/m);
+  });
+});
+
+interface Fixture {
+  readonly database: TestDatabase;
+  readonly handle: DatabaseHandle;
+}
+
+/** A database of its own that no migration has been applied to. */
+async function createFixture(engine: Engine): Promise<Fixture> {
+  const database = await setupDatabase(engine);
+  return { database, handle: createDatabase(database.settings) };
+}
+
+async function destroyFixture({ database, handle }: Fixture): Promise<void> {
+  await handle.close();
+  await database.drop();
+}
+
+function migrateDatabase(handle: DatabaseHandle) {
+  return createMigrator({
+    db: handle.db,
+    migrationsDir: MIGRATIONS_DIR,
+    lockTimeoutMs: 10_000,
+  }).upgrade();
+}

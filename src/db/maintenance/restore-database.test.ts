@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
 import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
 import { createDatabase, type DatabaseHandle } from '../create-database.ts';
+import type { Engine } from '../engine.ts';
 import { createMigrator, MIGRATIONS_DIR } from '../migrate/index.ts';
 import { backupDatabase } from './backup-database.ts';
 import { BackupFileNotFoundError, InvalidBackupFileError } from './errors.ts';
@@ -25,25 +26,11 @@ describe.each(engines)('restoreDatabase on %s', (engine) => {
   let dir: string;
 
   beforeEach(async () => {
-    database = await setupDatabase(engine);
-    dir = mkdtempSync(join(tmpdir(), 'ctrip-restore-'));
-    handle = createDatabase(database.settings);
-    await createMigrator({
-      db: handle.db,
-      migrationsDir: MIGRATIONS_DIR,
-      lockTimeoutMs: 10_000,
-    }).upgrade();
-    await handle.db
-      .insertInto('tokens')
-      .values({ id: v7(), chain: 'anvil', address: null, symbol: 'ETH', decimals: 18 })
-      .execute();
+    ({ database, handle, dir } = await createFixture(engine));
   });
 
-  afterEach(async () => {
-    await handle.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // A test may replace `handle`: the one it ends with is closed.
+  afterEach(() => destroyFixture({ database, handle, dir }));
 
   const countTokens = async () =>
     (await handle.db.selectFrom('tokens').select('symbol').execute()).length;
@@ -81,48 +68,93 @@ describe.each(engines)('restoreDatabase on %s', (engine) => {
     handle = createDatabase(database.settings);
     expect(await countTokens()).toBe(1);
   });
+});
 
-  it.runIf(engine === 'sqlite')(
-    'a damaged SQLite backup fails the integrity check and is not put in place',
-    async () => {
-      const file = join(dir, 'damaged.db');
-      await backupDatabase({ target: database.settings.target, file });
-      // Page 2 onwards hold the tables: overwrite the start of one with garbage.
-      const fd = openSync(file, 'r+');
-      writeSync(fd, Buffer.alloc(64, 0xff), 0, 64, 2 * 4096 + 8);
-      closeSync(fd);
-      await handle.close();
+describe('restoreDatabase replacing the database file on sqlite', () => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let dir: string;
 
-      await expect(
-        restoreDatabase({ target: database.settings.target, file }),
-      ).rejects.toMatchObject({
+  beforeEach(async () => {
+    ({ database, handle, dir } = await createFixture('sqlite'));
+  });
+
+  // A test may replace `handle`: the one it ends with is closed.
+  afterEach(() => destroyFixture({ database, handle, dir }));
+
+  const countTokens = async () =>
+    (await handle.db.selectFrom('tokens').select('symbol').execute()).length;
+
+  it('a damaged SQLite backup fails the integrity check and is not put in place', async () => {
+    const file = join(dir, 'damaged.db');
+    await backupDatabase({ target: database.settings.target, file });
+    // Page 2 onwards hold the tables: overwrite the start of one with garbage.
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(64, 0xff), 0, 64, 2 * 4096 + 8);
+    closeSync(fd);
+    await handle.close();
+
+    await expect(restoreDatabase({ target: database.settings.target, file })).rejects.toMatchObject(
+      {
         code: 'DB_BACKUP_INVALID',
         message: expect.stringMatching(/fails the SQLite integrity check/),
-      });
+      },
+    );
 
-      handle = createDatabase(database.settings);
-      expect(await countTokens()).toBe(1);
-    },
-  );
+    handle = createDatabase(database.settings);
+    expect(await countTokens()).toBe(1);
+  });
 
-  it.runIf(engine === 'sqlite')(
-    'a restore removes the replaced database’s stale WAL and shared-memory files',
-    async () => {
-      const file = join(dir, 'good.db');
-      await backupDatabase({ target: database.settings.target, file });
-      await handle.db.deleteFrom('tokens').execute();
-      await handle.close();
-      const target = database.settings.target;
-      if (target.engine !== 'sqlite') throw new Error('unreachable');
-      writeFileSync(`${target.filename}-wal`, 'stale');
-      writeFileSync(`${target.filename}-shm`, 'stale');
+  it('a restore removes the replaced database’s stale WAL and shared-memory files', async () => {
+    const file = join(dir, 'good.db');
+    await backupDatabase({ target: database.settings.target, file });
+    await handle.db.deleteFrom('tokens').execute();
+    await handle.close();
+    const target = database.settings.target;
+    if (target.engine !== 'sqlite') throw new Error('unreachable');
+    writeFileSync(`${target.filename}-wal`, 'stale');
+    writeFileSync(`${target.filename}-shm`, 'stale');
 
-      await restoreDatabase({ target, file });
+    await restoreDatabase({ target, file });
 
-      expect(existsSync(`${target.filename}-wal`)).toBe(false);
-      expect(existsSync(`${target.filename}-shm`)).toBe(false);
-      handle = createDatabase(database.settings);
-      expect(await countTokens()).toBe(1);
-    },
-  );
+    expect(existsSync(`${target.filename}-wal`)).toBe(false);
+    expect(existsSync(`${target.filename}-shm`)).toBe(false);
+    handle = createDatabase(database.settings);
+    expect(await countTokens()).toBe(1);
+  });
 });
+
+interface Fixture {
+  readonly database: TestDatabase;
+  readonly handle: DatabaseHandle;
+  /** An empty folder of its own for the backup files. */
+  readonly dir: string;
+}
+
+/** A migrated database of its own holding one token, and a folder for backups. */
+async function createFixture(engine: Engine): Promise<Fixture> {
+  const database = await setupDatabase(engine);
+  const dir = mkdtempSync(join(tmpdir(), 'ctrip-restore-'));
+  const handle = createDatabase(database.settings);
+  try {
+    await createMigrator({
+      db: handle.db,
+      migrationsDir: MIGRATIONS_DIR,
+      lockTimeoutMs: 10_000,
+    }).upgrade();
+    await handle.db
+      .insertInto('tokens')
+      .values({ id: v7(), chain: 'anvil', address: null, symbol: 'ETH', decimals: 18 })
+      .execute();
+  } catch (error) {
+    await destroyFixture({ database, handle, dir });
+    throw error;
+  }
+  return { database, handle, dir };
+}
+
+async function destroyFixture({ database, handle, dir }: Fixture): Promise<void> {
+  await handle.close();
+  await database.drop();
+  rmSync(dir, { recursive: true, force: true });
+}

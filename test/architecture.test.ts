@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const files = sourceFiles(SRC).map((path) => ({
+  path: relative(SRC, path),
+  text: readFileSync(path, 'utf8'),
+}));
+
+describe('layers', () => {
+  it('only config reads process.env (the pg tools are handed the environment they run in)', () => {
+    const readers = files
+      .filter((f) => /process\.env\b/.test(f.text))
+      .map((f) => f.path)
+      .filter((p) => !p.startsWith('config/'));
+    expect(readers).toEqual(['db/maintenance/run-postgres-tool.ts']);
+  });
+
+  it('infrastructure (config, db) never imports the CLI', () => {
+    const offenders = files
+      .filter((f) => /^(config|db)\//.test(f.path))
+      .filter((f) => /from '(\.\.\/)+cli\//.test(f.text))
+      .map((f) => f.path);
+    expect(offenders).toEqual([]);
+  });
+
+  it('no module outside db/ imports a database driver directly', () => {
+    const offenders = files
+      .filter((f) => !f.path.startsWith('db/'))
+      .filter((f) => /from '(pg|better-sqlite3)'/.test(f.text))
+      .map((f) => f.path);
+    expect(offenders).toEqual([]);
+  });
+});
