@@ -33,10 +33,11 @@ const SCAN_ROUNDS = 3;
 const ENGINES: readonly Engine[] = ['postgres', 'sqlite'];
 /** The issue's targets: how much slower than the bare driver the project's layer may be. */
 const TARGETS: Readonly<Record<Engine, number>> = { postgres: 1.2, sqlite: 1.8 };
-const OPERATIONS: readonly Operation[] = ['insert', 'lookup', 'scan'];
+const OPERATIONS: readonly Operation[] = ['insert', 'lookup', 'prepared', 'scan'];
 const LABELS: Record<Operation, string> = {
   insert: `insert ${PAYMENTS.toLocaleString('en-US')} (${BATCH_SIZE}/stmt, tx/stmt)`,
   lookup: `lookup ${LOOKUPS.toLocaleString('en-US')} by (chain, address)`,
+  prepared: `same, prepareQuery`,
   scan: `lookup ${SCAN_LOOKUPS} by address only`,
 };
 
@@ -85,7 +86,9 @@ async function benchEngine(engine: Engine, fixtures: PaymentFixtures): Promise<P
     return OPERATIONS.map((operation) => ({
       engine,
       operation,
-      items: { insert: PAYMENTS, lookup: LOOKUPS, scan: SCAN_LOOKUPS }[operation],
+      items: { insert: PAYMENTS, lookup: LOOKUPS, prepared: LOOKUPS, scan: SCAN_LOOKUPS }[
+        operation
+      ],
       rounds: samples.project[operation].length,
       project: medianOf(samples.project[operation]),
       raw: medianOf(samples.raw[operation]),

@@ -1,16 +1,25 @@
 import { sql } from 'kysely';
 import type { DatabaseSettings } from '../src/config/index.ts';
 import { createDatabase } from '../src/db/create-database.ts';
+import { prepareQuery } from '../src/db/prepared-query.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { checksumOf, PaymentNotFoundError, type Workload } from './workload.ts';
 
 /**
  * The project's layer: `createDatabase` (Kysely, the value-codec plugin, cTrip's pool or
- * SQLite driver), `withTransaction`, and the query builder as application code writes it.
+ * SQLite driver), `withTransaction`, and the query builder as application code writes it;
+ * for prepared lookups, `prepareQuery`.
  */
 export function createProjectWorkload(settings: DatabaseSettings): Workload {
   const handle = createDatabase(settings);
   const { db } = handle;
+  const byChainAndAddress = prepareQuery(db, (db, p: { chain: string; address: string }) =>
+    db
+      .selectFrom('payments')
+      .selectAll()
+      .where('chain', '=', p.chain)
+      .where('address', '=', p.address),
+  );
   return {
     async reset() {
       if (handle.engine === 'postgres') {
@@ -27,7 +36,16 @@ export function createProjectWorkload(settings: DatabaseSettings): Workload {
       }
     },
 
-    async lookup({ addresses, chain }) {
+    async lookup({ addresses, chain, prepared }) {
+      if (prepared && chain !== null) {
+        let checksum = 0n;
+        for (const address of addresses) {
+          const row = await byChainAndAddress.executeTakeFirst({ chain, address });
+          if (!row) throw new PaymentNotFoundError(address);
+          checksum += checksumOf(row.amount, row.expires_at);
+        }
+        return checksum;
+      }
       let checksum = 0n;
       for (const address of addresses) {
         let query = db.selectFrom('payments').selectAll();

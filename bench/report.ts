@@ -1,7 +1,7 @@
 import type { Engine } from '../src/db/engine.ts';
 
 /** Inserting every payment, point lookups by (chain, address), lookups by address alone. */
-export type Operation = 'insert' | 'lookup' | 'scan';
+export type Operation = 'insert' | 'lookup' | 'prepared' | 'scan';
 
 /** The medians of one (engine × operation) pair and what they are judged against. */
 export interface PairResult {

@@ -53,11 +53,12 @@ export async function runRounds(params: RunRoundsParams): Promise<Samples> {
   const scanAddresses = fixtures.lookups.slice(0, params.scanLookups);
   const expected = {
     lookup: expectedChecksum(fixtures, fixtures.lookups),
+    prepared: expectedChecksum(fixtures, fixtures.lookups),
     scan: expectedChecksum(fixtures, scanAddresses),
   };
   const samples: Samples = {
-    project: { insert: [], lookup: [], scan: [] },
-    raw: { insert: [], lookup: [], scan: [] },
+    project: { insert: [], lookup: [], prepared: [], scan: [] },
+    raw: { insert: [], lookup: [], prepared: [], scan: [] },
   };
   for (let index = 0; index < warmUpRounds + params.rounds; index++) {
     const order: readonly Side[] = index % 2 === 0 ? ['project', 'raw'] : ['raw', 'project'];
@@ -71,7 +72,11 @@ export async function runRounds(params: RunRoundsParams): Promise<Samples> {
       };
       if (!warmUp) samples[side][operation].push(timing);
     };
-    const lookup = async (operation: 'lookup' | 'scan', side: Side, lookupParams: LookupParams) => {
+    const lookup = async (
+      operation: 'lookup' | 'prepared' | 'scan',
+      side: Side,
+      lookupParams: LookupParams,
+    ) => {
       let checksum = 0n;
       await time(operation, side, async () => {
         checksum = await sides[side].lookup(lookupParams);
@@ -88,6 +93,11 @@ export async function runRounds(params: RunRoundsParams): Promise<Samples> {
     for (const side of order) {
       for (let pass = warmUp ? params.lookupWarmUpPasses : 1; pass > 0; pass--) {
         await lookup('lookup', side, { addresses: fixtures.lookups, chain: fixtures.chain });
+        await lookup('prepared', side, {
+          addresses: fixtures.lookups,
+          chain: fixtures.chain,
+          prepared: true,
+        });
       }
     }
     if (!warmUp && index < warmUpRounds + params.scanRounds) {

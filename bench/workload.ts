@@ -25,6 +25,11 @@ export interface LookupParams {
    * address alone (`where address = ?`); no index leads with address, so each is a scan.
    */
   readonly chain: string | null;
+  /**
+   * The project compiles the lookup once with `prepareQuery`, as hot paths do; the bare
+   * drivers always reuse a prepared statement, so for them this changes nothing.
+   */
+  readonly prepared?: boolean;
 }
 
 /** The checksum `lookup` returns: the sum over rows of amount + expiry in ms. */
