@@ -1,28 +1,26 @@
-# cTrip: the gateway image. Runs the TypeScript sources through tsx, as a developer does; there
-# is no build step. Used by docker-compose.yml for both the one-shot `migrate` service and `app`.
+# cTrip: the gateway image, used by docker-compose.yml for the one-shot `migrate` service and
+# for `app`. It runs the compiled build in dist/; migrations stay TypeScript sources (their
+# checksums are taken from the files developers write) and load through tsx.
 
-# --- dependencies: better-sqlite3 is a native addon. npm first tries a prebuilt binary and,
-# when none matches, builds it with node-gyp, which needs python3, make and a C++ compiler.
-# They stay in this stage; the final image gets only node_modules.
-FROM node:20-bookworm-slim AS deps
+# --- build: better-sqlite3 is a native addon, built by node-gyp when no prebuilt binary
+# matches, which needs python3, make and a C++ compiler. They stay in this stage.
+FROM node:20-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only (tsx is one of them). --ignore-scripts skips the package's own
-# lifecycle scripts (a `prepare` build needs the sources and dev tools, which are not here);
-# the two dependencies that need their install scripts get them from `npm rebuild`.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && npm rebuild better-sqlite3 esbuild \
- && npm cache clean --force
+# Dependencies first (cached while they do not change); the package's own `prepare` build
+# needs the sources, so it runs after they are copied.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3 esbuild
+COPY . .
+RUN npm run build && npm prune --omit=dev && npm cache clean --force
 
-# --- the image: same base, so the native addon built above matches its glibc and Node ABI.
+# --- the image: same base, so the native addon matches its glibc and Node ABI.
 FROM node:20-bookworm-slim
 WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY . .
-# `ctrip db backup` writes to ./backups by default, and development runs on ./data/ctrip.db.
+COPY --from=build /app ./
+# `ctrip db backup` writes to ./backups by default; development runs on ./data/ctrip.db.
 RUN mkdir -p data backups && chown node:node data backups
 USER node
 # Listen on every interface: inside a container, 127.0.0.1 is reachable from nowhere else.

@@ -16,6 +16,12 @@ registerConfigCommand(program);
 registerMigrateCommand(program);
 registerDbCommand(program);
 
+// `ctrip history | head` closes the pipe early: that is the reader's choice, not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(ExitCode.ok);
+  throw error;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -155,4 +155,40 @@ describe.each(engines)('column values on %s', (engine) => {
       .executeTakeFirstOrThrow();
     expect(disabled.enabled).toBe(false);
   });
+
+  it('an upsert validates and encodes its update values like any write', async () => {
+    const row = payment(7n, '0xupsert');
+    await handle.db.insertInto('payments').values(row).execute();
+    const upsert = (amount: unknown) =>
+      handle.db
+        .insertInto('payments')
+        .values({ ...row, id: v7() })
+        .onConflict((oc) =>
+          oc.columns(['chain', 'address']).doUpdateSet({ amount: amount as bigint }),
+        )
+        .execute();
+    await expect(upsert(-5n)).rejects.toMatchObject({ code: 'DB_INVALID_VALUE' });
+    await upsert(UINT256_MAX);
+    const read = await handle.db
+      .selectFrom('payments')
+      .select(['id', 'amount'])
+      .where('address', '=', '0xupsert')
+      .execute();
+    expect(read).toEqual([{ id: row.id, amount: UINT256_MAX }]);
+  });
+
+  it('selectAll over a join decodes every column, whichever table it came from', async () => {
+    const row = payment(2n ** 200n);
+    await handle.db.insertInto('payments').values(row).execute();
+    const joined = await handle.db
+      .selectFrom('payments')
+      .innerJoin('tokens', 'tokens.id', 'payments.token_id')
+      .selectAll()
+      .where('payments.id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect(joined.amount).toBe(2n ** 200n);
+    expect(joined.expires_at).toEqual(row.expires_at);
+    expect(joined.created_at).toBeInstanceOf(Date);
+    expect(joined.enabled).toBe(true);
+  });
 });

@@ -122,26 +122,32 @@ export class ValueCodecPlugin implements KyselyPlugin {
     if (only && SelectAllNode.is(only) && scope.size === 1) {
       return this.#allColumns.get(scope.values().next().value as TableSpec) ?? [];
     }
-    const decoders: (readonly [string, Decode])[] = [];
+    // By output name: when joined tables share a column name, the row holds the last one
+    // (both drivers build rows left to right), so the last table's decoder is the one to keep.
+    const decoders = new Map<string, Decode>();
+    const addAll = (spec: TableSpec | undefined) => {
+      for (const [name, decode] of (spec && this.#allColumns.get(spec)) ?? []) {
+        decoders.set(name, decode);
+      }
+    };
     for (const { selection } of selections) {
       if (SelectAllNode.is(selection)) {
-        // Later tables first: on a name clash the first table's column wins, as in the row.
-        for (const spec of [...scope.values()].reverse()) {
-          decoders.push(...(this.#allColumns.get(spec) ?? []));
-        }
+        for (const spec of scope.values()) addAll(spec);
       } else if (ReferenceNode.is(selection) && SelectAllNode.is(selection.column)) {
-        const spec = selection.table && scope.get(selection.table.table.identifier.name);
-        if (spec) decoders.push(...(this.#allColumns.get(spec) ?? []));
+        addAll(selection.table && scope.get(selection.table.table.identifier.name));
       } else {
         const aliased = AliasNode.is(selection) && IdentifierNode.is(selection.alias);
         const node = aliased ? selection.node : selection;
         const name = aliased ? (selection.alias as IdentifierNode).name : columnName(selection);
         const kind = name === undefined ? undefined : kindOf(scope, node);
         const decode = kind && this.#codecs.decode[kind];
-        if (name !== undefined && decode) decoders.push([name, decode]);
+        if (name === undefined) continue;
+        // A traced column is decoded; an untraced expression under that name is left alone.
+        if (decode) decoders.set(name, decode);
+        else decoders.delete(name);
       }
     }
-    return decoders;
+    return [...decoders];
   }
 
   #encodeInsert(node: InsertQueryNode): InsertQueryNode {
@@ -165,20 +171,35 @@ export class ValueCodecPlugin implements KyselyPlugin {
       }
       return list;
     });
-    return { ...node, values: ValuesNode.create(values) };
+    return {
+      ...node,
+      values: ValuesNode.create(values),
+      ...(node.onConflict?.updates
+        ? {
+            onConflict: {
+              ...node.onConflict,
+              updates: this.#encodeUpdates(spec, node.onConflict.updates),
+            },
+          }
+        : {}),
+    };
   }
 
   #encodeUpdate(node: UpdateQueryNode): UpdateQueryNode {
     const table = node.table && tableOf(node.table);
     const spec = table && this.#tables.get(table.table.identifier.name);
     if (!spec || !node.updates) return node;
-    const updates = node.updates.map((update) => {
+    return { ...node, updates: this.#encodeUpdates(spec, node.updates) };
+  }
+
+  /** `set col = value` in an update or an upsert's `do update set`. */
+  #encodeUpdates(spec: TableSpec, updates: readonly ColumnUpdateNode[]): ColumnUpdateNode[] {
+    return updates.map((update) => {
       const name = ColumnNode.is(update.column) ? update.column.column.name : undefined;
       const encode = name ? this.#encoder(spec, name) : undefined;
       if (!encode || !ValueNode.is(update.value)) return update;
       return ColumnUpdateNode.create(update.column, ValueNode.create(encode(update.value.value)));
     });
-    return { ...node, updates };
   }
 
   #encoder(spec: TableSpec, name: string): ((value: unknown) => unknown) | undefined {

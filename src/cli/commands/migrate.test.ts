@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
@@ -61,7 +61,7 @@ describe.each(engines)('ctrip migrate on %s', (engine) => {
     expect(current.stdout.trim()).toBe(`${revision} (add merchant notes) (head)`);
   });
 
-  it('warns when an applied file was edited and fails current when one is missing', async () => {
+  it('warns when an applied file was edited; reports and refuses when one is missing', async () => {
     const path = dir.write(
       `2099_01_01_0000-dddddddddddd_notes.ts`,
       migrationText(
@@ -81,6 +81,23 @@ describe.each(engines)('ctrip migrate on %s', (engine) => {
     const upgrade = await ctrip('upgrade');
     expect(upgrade.stderr).toContain('was edited after it was applied');
     expect(upgrade.stdout).toContain('nothing to do');
+
+    rmSync(path);
+    const missing = await ctrip('current', '--json');
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ atHead: false, missing: ['dddddddddddd'] });
+    expect(missing.stderr).toContain('applied revisions with no file: dddddddddddd');
+    const history = JSON.parse((await ctrip('history', '--json')).stdout) as {
+      revision: string;
+      state: string;
+    }[];
+    expect(history.at(-1)).toMatchObject({
+      revision: 'dddddddddddd',
+      state: 'applied (file missing)',
+    });
+    const refused = await ctrip('upgrade');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/revision dddddddddddd applied but no migration file/);
   });
 
   it('a failing migration exits 1 naming the file, and unknown revisions are clear', async () => {

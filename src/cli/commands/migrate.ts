@@ -65,7 +65,7 @@ export function registerMigrateCommand(program: Command): void {
           printJson({
             current: state.current,
             head: state.head,
-            atHead: state.pending.length === 0,
+            atHead: state.pending.length === 0 && state.missing.length === 0,
             pending: state.pending.map((f) => f.revision),
             edited: state.edited.map((f) => f.revision),
             missing: state.missing,
@@ -74,7 +74,7 @@ export function registerMigrateCommand(program: Command): void {
           const file = state.files.find((f) => f.revision === state.current);
           printLine(
             state.current
-              ? `${state.current} (${file?.message})${state.current === state.head ? ' (head)' : ''}`
+              ? `${state.current} (${file?.message})${state.current === state.head && state.missing.length === 0 ? ' (head)' : ''}`
               : 'base (no migration applied)',
           );
           if (state.pending.length > 0)
@@ -91,12 +91,15 @@ export function registerMigrateCommand(program: Command): void {
   migrate
     .command('history')
     .description('list every migration, base first, and whether it is applied')
-    .option('--verbose', 'with files, checksums and parents')
+    .option('--verbose', 'with file names and checksums')
     .option('--json', 'machine-readable output')
     .action(async (options: { verbose?: boolean; json?: boolean }, cmd: Command) => {
       await withMigrator(dirOf(cmd), async (migrator) => {
         const state = await migrator.status();
-        const entries = state.files.map((f) => describeRevision(state, f.revision));
+        // Revisions the database has applied but no file describes are listed too, last.
+        const entries = [...state.files.map((f) => f.revision), ...state.missing].map((r) =>
+          describeRevision(state, r),
+        );
         if (options.json) return printJson(entries);
         printTable([
           [
@@ -105,7 +108,7 @@ export function registerMigrateCommand(program: Command): void {
             'STATE',
             'APPLIED AT',
             'MESSAGE',
-            ...(options.verbose ? ['FILE'] : []),
+            ...(options.verbose ? ['CHECKSUM', 'FILE'] : []),
           ],
           ...entries.map((e) => [
             e.revision + (e.isHead ? ' (head)' : '') + (e.isCurrent ? ' (current)' : ''),
@@ -113,7 +116,7 @@ export function registerMigrateCommand(program: Command): void {
             e.state,
             e.appliedAt ?? '',
             e.message,
-            ...(options.verbose ? [e.fileName] : []),
+            ...(options.verbose ? [e.checksum?.slice(0, 12) ?? '', e.fileName] : []),
           ]),
         ]);
         warnAboutFiles(state);
@@ -213,9 +216,11 @@ function describeRevision(state: MigrationStatus, revision: string) {
     fileName: file?.fileName ?? applied?.fileName ?? '',
     state: !applied
       ? 'pending'
-      : file && applied.checksum !== file.checksum
-        ? 'applied (edited since)'
-        : 'applied',
+      : !file
+        ? 'applied (file missing)'
+        : applied.checksum !== file.checksum
+          ? 'applied (edited since)'
+          : 'applied',
     appliedAt: applied?.appliedAt.toISOString() ?? null,
     checksum: file?.checksum ?? null,
     isHead: revision === state.head,

@@ -9,19 +9,34 @@ import { engines, setupDatabase, type TestDatabase } from '../../../test/databas
 
 const CTRIP = fileURLToPath(new URL('../../../bin/ctrip.js', import.meta.url));
 
-/** Starts `ctrip start`, waits for it to say it runs, stops it with SIGINT. */
+/**
+ * Starts `ctrip start`, waits for it to say it runs, checks a second later that it still
+ * does, and stops it with SIGINT.
+ */
 function startAndStop(env: Record<string, string>, cwd: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+  return new Promise<{
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    stayedUp: boolean;
+  }>((resolve, reject) => {
     const child = spawn(process.execPath, [CTRIP, 'start'], {
       cwd,
       env: { PATH: process.env.PATH ?? '', ...env },
     });
     let stdout = '';
     let stderr = '';
+    let stayedUp = false;
+    let told = false;
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
-      if (stdout.includes('Press Ctrl+C to stop')) child.kill('SIGINT');
+      if (told || !stdout.includes('Press Ctrl+C to stop')) return;
+      told = true;
+      setTimeout(() => {
+        stayedUp = child.exitCode === null;
+        child.kill('SIGINT');
+      }, 1000);
     });
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
@@ -29,7 +44,7 @@ function startAndStop(env: Record<string, string>, cwd: string) {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout, stderr, stayedUp });
     });
   });
 }
@@ -38,6 +53,7 @@ describe('ctrip start with no configuration', () => {
   it('creates ./data/ctrip.db, applies migrations, says where the database is, stops on Ctrl+C', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ctrip-start-'));
     const result = await startAndStop({}, cwd);
+    expect(result.stayedUp).toBe(true);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`database: SQLite file ${join(cwd, 'data', 'ctrip.db')}`);
     expect(result.stderr).toMatch(/migration applied: .*create_core_tables/);
@@ -75,6 +91,7 @@ describe.each(engines)('ctrip start in production on %s', (engine) => {
 
     expect((await runCtrip(['migrate', 'upgrade'], production(), { cwd })).code).toBe(0);
     const started = await startAndStop(production(), cwd);
+    expect(started.stayedUp).toBe(true);
     expect(started.code).toBe(0);
     expect(started.stdout).toContain('cTrip is running (production)');
   });

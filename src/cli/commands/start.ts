@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
-import { describeDatabaseTarget } from '../../config/index.ts';
-import { createMigrator, MIGRATIONS_DIR, MigrationError } from '../../db/migrate/index.ts';
-import { createLogger } from '../../logger.ts';
+import { describeDatabaseTarget, type Settings } from '../../config/index.ts';
+import type { DatabaseHandle } from '../../db/create-database.ts';
+import {
+  createMigrator,
+  MIGRATIONS_DIR,
+  MigrationFileMissingError,
+  MigrationsPendingError,
+} from '../../db/migrate/index.ts';
+import { createLogger, type Logger } from '../../logger.ts';
 import { openDatabase, readSettings } from '../context.ts';
 
 export function registerStartCommand(program: Command): void {
@@ -12,29 +18,8 @@ export function registerStartCommand(program: Command): void {
       const settings = readSettings();
       const logger = createLogger(settings.logLevel);
       const database = await openDatabase(settings);
-      const migrator = createMigrator({
-        db: database.db,
-        migrationsDir: MIGRATIONS_DIR,
-        lockTimeoutMs: settings.database.migrationLockTimeoutMs,
-        onWait: () => logger.info('waiting for another migration run to finish'),
-        onStep: (step) =>
-          logger.info(
-            { revision: step.revision, ms: step.durationMs },
-            `migration ${step.status}: ${step.fileName}`,
-          ),
-      });
       try {
-        const status = await migrator.status();
-        if (status.pending.length > 0) {
-          // Production never changes its schema behind the operator's back.
-          if (settings.env === 'production') {
-            throw new MigrationError(
-              'MIGRATIONS_PENDING',
-              `${status.pending.length} migration(s) pending (${status.pending.map((f) => f.revision).join(', ')}); run \`ctrip migrate upgrade\` before starting`,
-            );
-          }
-          await migrator.upgrade('head');
-        }
+        await bringSchemaToHead(settings, database, logger);
       } catch (error) {
         await database.close();
         throw error;
@@ -44,6 +29,8 @@ export function registerStartCommand(program: Command): void {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      // Until the API and workers hold the event loop open, this timer does.
+      const keepAlive = setInterval(() => {}, 1 << 30);
       logger.info(
         { env: settings.env, database: describeDatabaseTarget(settings.database.target) },
         'cTrip started',
@@ -52,7 +39,36 @@ export function registerStartCommand(program: Command): void {
         `cTrip is running (${settings.env}); database: ${database.where}. Press Ctrl+C to stop.\n`,
       );
       logger.info({ signal: await stopped }, 'stopping');
+      clearInterval(keepAlive);
       await database.close();
       logger.flush();
     });
+}
+
+/**
+ * Development and testing apply pending migrations; production never changes its schema
+ * behind the operator's back and refuses to start until `ctrip migrate upgrade` has run.
+ */
+async function bringSchemaToHead(settings: Settings, database: DatabaseHandle, logger: Logger) {
+  const migrator = createMigrator({
+    db: database.db,
+    migrationsDir: MIGRATIONS_DIR,
+    lockTimeoutMs: settings.database.migrationLockTimeoutMs,
+    onWait: () => logger.info('waiting for another migration run to finish'),
+    onStep: (step) =>
+      logger.info(
+        { revision: step.revision, ms: step.durationMs },
+        `migration ${step.status}: ${step.fileName}`,
+      ),
+  });
+  const status = await migrator.status();
+  if (status.missing.length > 0) throw new MigrationFileMissingError(status.missing);
+  for (const file of status.edited) {
+    logger.warn({ revision: file.revision }, `${file.fileName} was edited after it was applied`);
+  }
+  if (status.pending.length === 0) return;
+  if (settings.env === 'production') {
+    throw new MigrationsPendingError(status.pending.map((f) => f.revision));
+  }
+  await migrator.upgrade('head');
 }

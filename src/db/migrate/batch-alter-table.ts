@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { defaultSqlOf, engineOf, sqlTypeOf } from '../column-sql.ts';
 import type { ColumnKind, ServerDefault } from '../columns.ts';
-import { MigrationError } from './errors.ts';
+import { BatchAlterError } from './errors.ts';
 import { readSqliteTable, type SqliteColumn, type SqliteTable } from './sqlite-table.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: works on any schema
@@ -114,7 +114,7 @@ async function rebuildSqliteTable(
 ): Promise<void> {
   const { rows } = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db);
   if (rows[0]?.foreign_keys) {
-    throw new MigrationError(
+    throw new BatchAlterError(
       'MIGRATION_BATCH_OUTSIDE_MIGRATION',
       `batchAlterTable(${table}) must run inside a migration, where SQLite foreign keys are off`,
     );
@@ -158,7 +158,7 @@ function applyOperations(table: SqliteTable, operations: readonly Operation[]): 
   const find = (name: string) => {
     const column = columns.find((c) => c.name === name);
     if (!column) {
-      throw new MigrationError(
+      throw new BatchAlterError(
         'MIGRATION_BATCH_UNKNOWN_COLUMN',
         `${table.name} has no column ${name}`,
       );

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MigrationError } from './errors.ts';
+import { InvalidMigrationMessageError } from './errors.ts';
 import { readMigrationFiles } from './migration-files.ts';
 
 export interface CreateMigrationFileParams {
@@ -22,7 +22,7 @@ export function createMigrationFile({
     .replace(/^_+|_+$/g, '')
     .slice(0, 60);
   if (!slug) {
-    throw new MigrationError('MIGRATION_BAD_MESSAGE', 'the message must contain letters or digits');
+    throw new InvalidMigrationMessageError();
   }
   const head = readMigrationFiles(dir).at(-1)?.revision ?? null;
   const revision = randomBytes(6).toString('hex');

@@ -2,9 +2,51 @@ import { CtripError } from '../../errors.ts';
 
 export class MigrationError extends CtripError {}
 
+/** A target that does not fit the command: behind head for upgrade, past base, and so on. */
+export class MigrationTargetError extends MigrationError {
+  constructor(message: string) {
+    super('MIGRATION_BAD_TARGET', message);
+  }
+}
+
+/** Production refuses to start on a schema that is not at head. */
+export class MigrationsPendingError extends MigrationError {
+  constructor(revisions: readonly string[]) {
+    super(
+      'MIGRATION_PENDING',
+      `${revisions.length} migration(s) pending (${revisions.join(', ')}); run \`ctrip migrate upgrade\` before starting`,
+      { details: { revisions } },
+    );
+  }
+}
+
+export class InvalidMigrationMessageError extends MigrationError {
+  constructor() {
+    super('MIGRATION_BAD_MESSAGE', 'the message must contain letters or digits');
+  }
+}
+
+/** batchAlterTable was asked for something the table does not allow. */
+export class BatchAlterError extends MigrationError {
+  constructor(
+    code:
+      | 'MIGRATION_BATCH_OUTSIDE_MIGRATION'
+      | 'MIGRATION_BATCH_UNKNOWN_TABLE'
+      | 'MIGRATION_BATCH_UNKNOWN_COLUMN',
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
 export class UnknownRevisionError extends MigrationError {
   constructor(revision: string, known: readonly string[]) {
-    const hint = known.length ? `; known revisions: ${known.slice(-5).join(', ')}` : '';
+    const hint =
+      revision.length < 4
+        ? '; give at least 4 characters of a revision'
+        : known.length
+          ? `; known revisions: ${known.slice(-5).join(', ')}`
+          : '';
     super('MIGRATION_UNKNOWN_REVISION', `unknown revision '${revision}'${hint}`, {
       details: { revision },
     });
@@ -52,7 +94,7 @@ export class MigrationLockTimeoutError extends MigrationError {
   constructor(waitedMs: number) {
     super(
       'MIGRATION_LOCK_TIMEOUT',
-      `another migration run held the lock for ${Math.round(waitedMs / 1000)} s; try again when it has finished`,
+      `waited ${(waitedMs / 1000).toFixed(1)} s for another migration run to finish (MIGRATION_LOCK_TIMEOUT_MS); try again when it has`,
       { retryable: true },
     );
   }

@@ -3,7 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Kysely } from 'kysely';
-import { InvalidMigrationFileError, MigrationChainError } from './errors.ts';
+import {
+  AmbiguousRevisionError,
+  InvalidMigrationFileError,
+  MigrationChainError,
+  MigrationFileMissingError,
+  UnknownRevisionError,
+} from './errors.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations are written against any schema
 export type MigrationFn = (db: Kysely<any>) => Promise<void>;
@@ -107,6 +113,31 @@ async function importSource(path: string): Promise<Record<string, unknown>> {
     const { tsImport } = await import('tsx/esm/api');
     return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
   }
+}
+
+/**
+ * The file a revision names: `head`, a full revision, or a unique prefix of at least four
+ * characters. `missing` are revisions the database has applied without a file, for the message.
+ */
+export function resolveRevision(
+  files: readonly MigrationFile[],
+  revision: string,
+  missing: readonly string[] = [],
+): MigrationFile {
+  if (revision === 'head' && files.length > 0) return files[files.length - 1] as MigrationFile;
+  const matches = revision.length >= 4 ? files.filter((f) => f.revision.startsWith(revision)) : [];
+  if (matches.length === 1) return matches[0] as MigrationFile;
+  if (matches.length > 1) {
+    throw new AmbiguousRevisionError(
+      revision,
+      matches.map((f) => f.revision),
+    );
+  }
+  if (missing.includes(revision)) throw new MigrationFileMissingError([revision]);
+  throw new UnknownRevisionError(
+    revision,
+    files.map((f) => f.revision),
+  );
 }
 
 function orderChain(files: MigrationFile[]): MigrationFile[] {

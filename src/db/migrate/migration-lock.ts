@@ -74,9 +74,19 @@ async function withSqliteBusyTimeout<T>(
   await sql.raw(`pragma busy_timeout = ${Math.trunc(timeoutMs)}`).execute(conn);
   try {
     return await fn(conn);
+  } catch (error) {
+    // SQLITE_BUSY after the raised timeout: another writer held the file all that time.
+    if (isBusy(error)) throw new MigrationLockTimeoutError(timeoutMs);
+    throw error;
   } finally {
     await sql.raw(`pragma busy_timeout = ${Math.trunc(previous)}`).execute(conn);
   }
+}
+
+/** SQLite gave up waiting for another connection's write lock. */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
 }
 
 /**

@@ -1,13 +1,7 @@
 import type { Kysely } from 'kysely';
-import {
-  AmbiguousRevisionError,
-  MigrationError,
-  MigrationFailedError,
-  MigrationFileMissingError,
-  UnknownRevisionError,
-} from './errors.ts';
-import { type MigrationFile, readMigrationFiles } from './migration-files.ts';
-import { runMigrationTransaction, withMigrationLock } from './migration-lock.ts';
+import { MigrationFailedError, MigrationFileMissingError, MigrationTargetError } from './errors.ts';
+import { type MigrationFile, readMigrationFiles, resolveRevision } from './migration-files.ts';
+import { isBusy, runMigrationTransaction, withMigrationLock } from './migration-lock.ts';
 import {
   type AppliedMigration,
   clearApplied,
@@ -120,6 +114,8 @@ export function createMigrator(options: MigratorOptions): Migrator {
           ran = true;
         });
       } catch (error) {
+        // Waiting for another runner is not this migration failing: let the lock say so.
+        if (isBusy(error)) throw error;
         throw new MigrationFailedError(direction, file.fileName, error);
       }
       const result: StepResult = {
@@ -191,29 +187,25 @@ function targetIndex(state: MigrationStatus, target: string, direction: Directio
   else if (/^[+-]\d+$/.test(target)) {
     const step = Number(target);
     if ((direction === 'upgrade') !== step > 0) {
-      throw new MigrationError(
-        'MIGRATION_BAD_TARGET',
+      throw new MigrationTargetError(
         `${direction} takes ${direction === 'upgrade' ? '+N' : '-N'}, not ${target}`,
       );
     }
     index = current + step;
     if (index < -1 || index >= files.length) {
-      throw new MigrationError(
-        'MIGRATION_BAD_TARGET',
+      throw new MigrationTargetError(
         `${target} goes past ${index < -1 ? 'base' : 'head'}: ${current + 1} of ${files.length} migrations are applied`,
       );
     }
   } else index = indexOf(files, target, state);
 
   if (direction === 'upgrade' && index < current) {
-    throw new MigrationError(
-      'MIGRATION_BAD_TARGET',
+    throw new MigrationTargetError(
       `${target} is behind the current revision ${state.current}; use downgrade`,
     );
   }
   if (direction === 'downgrade' && index > current) {
-    throw new MigrationError(
-      'MIGRATION_BAD_TARGET',
+    throw new MigrationTargetError(
       `${target} is ahead of the current revision ${state.current ?? 'base'}; use upgrade`,
     );
   }
@@ -221,28 +213,5 @@ function targetIndex(state: MigrationStatus, target: string, direction: Directio
 }
 
 function indexOf(files: readonly MigrationFile[], revision: string, state: MigrationStatus) {
-  if (revision === 'head') return files.length - 1;
-  const file = resolveRevision(files, revision, state.missing);
-  return files.indexOf(file);
-}
-
-function resolveRevision(
-  files: readonly MigrationFile[],
-  revision: string,
-  missing: readonly string[] = [],
-): MigrationFile {
-  if (revision === 'head' && files.length > 0) return files[files.length - 1] as MigrationFile;
-  const matches = revision.length >= 4 ? files.filter((f) => f.revision.startsWith(revision)) : [];
-  if (matches.length === 1) return matches[0] as MigrationFile;
-  if (matches.length > 1) {
-    throw new AmbiguousRevisionError(
-      revision,
-      matches.map((f) => f.revision),
-    );
-  }
-  if (missing.includes(revision)) throw new MigrationFileMissingError([revision]);
-  throw new UnknownRevisionError(
-    revision,
-    files.map((f) => f.revision),
-  );
+  return files.indexOf(resolveRevision(files, revision, state.missing));
 }

@@ -11,9 +11,8 @@ import {
 import { openSqlite } from '../dialect/sqlite.ts';
 import { SqliteDriver } from '../dialect/sqlite-driver.ts';
 import type { Engine } from '../engine.ts';
-import { MigrationError } from './errors.ts';
 import { inlineParameters } from './inline-parameters.ts';
-import type { MigrationFile } from './migration-files.ts';
+import { type MigrationFile, resolveRevision } from './migration-files.ts';
 import { runMigrationTransaction } from './migration-lock.ts';
 import { RecordingDriver } from './recording-driver.ts';
 import { ensureVersionTable, recordApplied, removeApplied } from './version-table.ts';
@@ -91,16 +90,7 @@ export async function renderOfflineSql(params: OfflineSqlParams): Promise<string
 }
 
 function indexOf(files: readonly MigrationFile[], revision: string): number {
-  if (revision === 'base') return -1;
-  if (revision === 'head') return files.length - 1;
-  const matches = files.filter((f) => f.revision.startsWith(revision));
-  if (revision.length < 4 || matches.length !== 1) {
-    throw new MigrationError(
-      'MIGRATION_UNKNOWN_REVISION',
-      `'${revision}' names ${matches.length > 1 ? 'several revisions' : 'no revision'}; use base, head or a revision from \`ctrip migrate history\``,
-    );
-  }
-  return files.indexOf(matches[0] as MigrationFile);
+  return revision === 'base' ? -1 : files.indexOf(resolveRevision(files, revision));
 }
 
 function recordingDialect(

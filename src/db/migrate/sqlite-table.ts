@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { constraintName } from '../table.ts';
-import { MigrationError } from './errors.ts';
+import { BatchAlterError } from './errors.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: works on any schema
 type AnyDb = Kysely<any>;
@@ -41,7 +41,7 @@ export async function readSqliteTable(db: AnyDb, table: string): Promise<SqliteT
     select sql from sqlite_master where type = 'table' and name = ${table}`.execute(db);
   const createSql = master.rows[0]?.sql;
   if (!createSql) {
-    throw new MigrationError('MIGRATION_BATCH_UNKNOWN_TABLE', `there is no table ${table}`);
+    throw new BatchAlterError('MIGRATION_BATCH_UNKNOWN_TABLE', `there is no table ${table}`);
   }
   const pragma = <R>(name: string, arg: string) =>
     sql.raw(`pragma ${name}("${arg.replaceAll('"', '""')}")`).execute(db) as Promise<{ rows: R[] }>;
