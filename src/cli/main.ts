@@ -16,10 +16,10 @@ registerConfigCommand(program);
 registerMigrateCommand(program);
 registerDbCommand(program);
 
-// `ctrip history | head` closes the pipe early: that is the reader's choice, not a failure.
+// `ctrip history | head` closes the pipe early: the rest of the output has no reader, but the
+// command still finishes its work (an upgrade is not cut short) and exits with its own code.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(ExitCode.ok);
-  throw error;
+  if (error.code !== 'EPIPE') throw error;
 });
 
 try {

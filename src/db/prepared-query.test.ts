@@ -1,46 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines, setupDatabase, type TestDatabase } from '../../test/database.ts';
-import { createDatabase, type DatabaseHandle } from './create-database.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { engines, setupMigratedDatabase } from '../../test/database.ts';
+import { insertToken, paymentRow } from '../../test/rows.ts';
+import type { DatabaseHandle } from './create-database.ts';
 import { newId } from './ids.ts';
-import { createMigrator, MIGRATIONS_DIR } from './migrate/index.ts';
 import { prepareQuery } from './prepared-query.ts';
 import { withTransaction } from './transaction.ts';
 
 describe.each(engines)('prepareQuery on %s', (engine) => {
-  let database: TestDatabase;
   let handle: DatabaseHandle;
   const tokenId = newId();
 
   beforeAll(async () => {
-    database = await setupDatabase(engine);
-    handle = createDatabase(database.settings);
-    await createMigrator({
-      db: handle.db,
-      migrationsDir: MIGRATIONS_DIR,
-      lockTimeoutMs: 10_000,
-    }).upgrade();
-    await handle.db
-      .insertInto('tokens')
-      .values({ id: tokenId, chain: 'eth', address: null, symbol: 'ETH', decimals: 18 })
-      .execute();
-    await handle.db
-      .insertInto('payments')
-      .values(
-        [1n, 2n ** 255n, 3n].map((amount, i) => ({
-          id: newId(),
-          token_id: tokenId,
-          chain: 'eth',
-          address: `0x0${i}`,
-          amount,
-          expires_at: new Date(Date.UTC(2030, 0, i + 1)),
-        })),
-      )
-      .execute();
-  });
-
-  afterAll(async () => {
-    await handle.close();
-    await database.drop();
+    const opened = await setupMigratedDatabase(engine, async ({ db }) => {
+      await insertToken(db, { id: tokenId });
+      await db
+        .insertInto('payments')
+        .values(
+          [1n, 2n ** 255n, 3n].map((amount, i) =>
+            paymentRow(tokenId, {
+              address: `0x0${i}`,
+              amount,
+              expires_at: new Date(Date.UTC(2030, 0, i + 1)),
+            }),
+          ),
+        )
+        .execute();
+    });
+    handle = opened.handle;
+    return opened.teardown;
   });
 
   it('runs one compiled query with different parameters, decoding rows as usual', async () => {
@@ -76,6 +63,14 @@ describe.each(engines)('prepareQuery on %s', (engine) => {
       { address: '0x02', amount: 3n },
     ]);
     expect(await expiringAfter.execute({ after: new Date(0), limit: 1 })).toHaveLength(1);
+  });
+
+  it('refuses a parameter in a written value, which would be fixed at its first encoding', () => {
+    expect(() =>
+      prepareQuery(handle.db, (db, p: { enabled: boolean; id: string }) =>
+        db.updateTable('tokens').set({ enabled: p.enabled }).where('id', '=', p.id),
+      ),
+    ).toThrow(/not in written values: enabled/);
   });
 
   it('says which parameter is missing', async () => {

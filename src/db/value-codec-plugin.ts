@@ -126,8 +126,11 @@ export class ValueCodecPlugin implements KyselyPlugin {
     // (both drivers build rows left to right), so the last table's decoder is the one to keep.
     const decoders = new Map<string, Decode>();
     const addAll = (spec: TableSpec | undefined) => {
-      for (const [name, decode] of (spec && this.#allColumns.get(spec)) ?? []) {
-        decoders.set(name, decode);
+      for (const [name, column] of spec?.columns ?? []) {
+        const decode = this.#codecs.decode[column.kind];
+        // A later column without a decoder replaces an earlier one's value: no decoding then.
+        if (decode) decoders.set(name, decode);
+        else decoders.delete(name);
       }
     };
     for (const { selection } of selections) {

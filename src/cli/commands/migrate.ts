@@ -112,7 +112,7 @@ export function registerMigrateCommand(program: Command): void {
           ],
           ...entries.map((e) => [
             e.revision + (e.isHead ? ' (head)' : '') + (e.isCurrent ? ' (current)' : ''),
-            e.downRevision ?? 'base',
+            e.state === 'applied (file missing)' ? '(no file)' : (e.downRevision ?? 'base'),
             e.state,
             e.appliedAt ?? '',
             e.message,

@@ -134,7 +134,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
   return {
     status: () => status(),
 
-    resolve: async (revision) => resolveRevision(files(), revision),
+    resolve: async (revision) => resolveRevision(files(), revision, (await status()).missing),
 
     upgrade: (target = 'head') =>
       lock(async (conn) => {
