@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type DatabaseSettings, loadSettings } from '../src/config/index.ts';
+import { createDatabase, type DatabaseHandle } from '../src/db/create-database.ts';
 import type { Engine } from '../src/db/engine.ts';
+import { createMigrator, MIGRATIONS_DIR } from '../src/db/migrate/index.ts';
 
 /** Every database test runs once per engine: `describe.each(engines)(…)`. */
 export const engines: readonly Engine[] = ['sqlite', 'postgres'];
@@ -43,6 +45,60 @@ export async function setupDatabase(engine: Engine): Promise<TestDatabase> {
   const env = { ENV: 'testing', DATABASE_URL_DEV: url, LOG_LEVEL: 'warn' };
   const settings = loadSettings({ env, envFile: null }).database;
   return { engine, url, settings, env, drop };
+}
+
+/** A database of its own and an open handle, from `openDatabase` or `setupMigratedDatabase`. */
+export interface OpenDatabase {
+  readonly database: TestDatabase;
+  readonly handle: DatabaseHandle;
+  /**
+   * Closes `handle` and drops the database. A test that swaps in a handle of its own closes
+   * that one itself.
+   */
+  teardown(): Promise<void>;
+}
+
+/** A fresh database of its own with an open handle and no migration applied. */
+export async function openDatabase(engine: Engine): Promise<OpenDatabase> {
+  const database = await setupDatabase(engine);
+  const handle = createDatabase(database.settings);
+  const teardown = async () => {
+    try {
+      await handle.close();
+    } finally {
+      await database.drop();
+    }
+  };
+  return { database, handle, teardown };
+}
+
+/**
+ * A fresh database of its own migrated to head with the project's migrations, then given
+ * the rows `seed` inserts. If any of that fails, what was made is torn down and the error
+ * rethrown.
+ */
+export async function setupMigratedDatabase(
+  engine: Engine,
+  seed?: (handle: DatabaseHandle) => Promise<unknown>,
+): Promise<OpenDatabase> {
+  const opened = await openDatabase(engine);
+  try {
+    await migrateToHead(opened.handle);
+    await seed?.(opened.handle);
+  } catch (error) {
+    await opened.teardown();
+    throw error;
+  }
+  return opened;
+}
+
+/** Upgrades the database to the head of the project's migrations. */
+export async function migrateToHead(handle: DatabaseHandle): Promise<void> {
+  await createMigrator({
+    db: handle.db,
+    migrationsDir: MIGRATIONS_DIR,
+    lockTimeoutMs: 10_000,
+  }).upgrade();
 }
 
 export async function adminQuery(text: string): Promise<void> {

@@ -1,49 +1,33 @@
 import { sql } from 'kysely';
 import { v7 } from 'uuid';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { engines, setupDatabase, type TestDatabase } from '../../test/database.ts';
-import { createDatabase, type DatabaseHandle } from './create-database.ts';
-import { createMigrator, MIGRATIONS_DIR } from './migrate/index.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engines, setupMigratedDatabase } from '../../test/database.ts';
+import { insertToken, paymentRow } from '../../test/rows.ts';
+import type { DatabaseHandle } from './create-database.ts';
 import { UINT256_MAX } from './uint256.ts';
 
 describe.each(engines)('column values on %s', (engine) => {
-  let database: TestDatabase;
   let handle: DatabaseHandle;
   let tokenId: string;
 
   beforeAll(async () => {
-    database = await setupDatabase(engine);
-    handle = createDatabase(database.settings);
-    await createMigrator({
-      db: handle.db,
-      migrationsDir: MIGRATIONS_DIR,
-      lockTimeoutMs: 10_000,
-    }).upgrade();
-  });
-
-  afterAll(async () => {
-    await handle.close();
-    await database.drop();
+    const opened = await setupMigratedDatabase(engine);
+    handle = opened.handle;
+    return opened.teardown;
   });
 
   beforeEach(async () => {
     await handle.db.deleteFrom('payments').execute();
     await handle.db.deleteFrom('tokens').execute();
-    tokenId = v7();
-    await handle.db
-      .insertInto('tokens')
-      .values({ id: tokenId, chain: 'eth', address: '0xtoken', symbol: 'USDC', decimals: 6 })
-      .execute();
+    tokenId = await insertToken(handle.db, { address: '0xtoken', symbol: 'USDC', decimals: 6 });
   });
 
-  const payment = (amount: unknown, address = `0x${v7().slice(0, 8)}`) => ({
-    id: v7(),
-    token_id: tokenId,
-    chain: 'eth',
-    address,
-    amount: amount as bigint,
-    expires_at: new Date('2030-06-01T12:00:00.123Z'),
-  });
+  const payment = (amount: unknown, address = `0x${v7().slice(0, 8)}`) =>
+    paymentRow(tokenId, {
+      address,
+      amount: amount as bigint,
+      expires_at: new Date('2030-06-01T12:00:00.123Z'),
+    });
 
   it.each([0n, 1n, 2n ** 63n, 2n ** 64n + 7n, UINT256_MAX])(
     'uint256 %s round-trips exactly',

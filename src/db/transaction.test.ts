@@ -1,40 +1,23 @@
-import { v7 } from 'uuid';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { engines, setupDatabase, type TestDatabase } from '../../test/database.ts';
-import { createDatabase, type DatabaseHandle } from './create-database.ts';
-import { createMigrator, MIGRATIONS_DIR } from './migrate/index.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engines, setupMigratedDatabase } from '../../test/database.ts';
+import { tokenRow } from '../../test/rows.ts';
+import type { DatabaseHandle } from './create-database.ts';
 import { withTransaction } from './transaction.ts';
 
 describe.each(engines)('withTransaction on %s', (engine) => {
-  let database: TestDatabase;
   let handle: DatabaseHandle;
 
   beforeAll(async () => {
-    database = await setupDatabase(engine);
-    handle = createDatabase(database.settings);
-    await createMigrator({
-      db: handle.db,
-      migrationsDir: MIGRATIONS_DIR,
-      lockTimeoutMs: 10_000,
-    }).upgrade();
-  });
-
-  afterAll(async () => {
-    await handle.close();
-    await database.drop();
+    const opened = await setupMigratedDatabase(engine);
+    handle = opened.handle;
+    return opened.teardown;
   });
 
   beforeEach(async () => {
     await handle.db.deleteFrom('tokens').execute();
   });
 
-  const token = (symbol: string) => ({
-    id: v7(),
-    chain: 'eth',
-    address: `0x${symbol.toLowerCase()}`,
-    symbol,
-    decimals: 18,
-  });
+  const token = (symbol: string) => tokenRow({ address: `0x${symbol.toLowerCase()}`, symbol });
   const symbols = async () =>
     (await handle.db.selectFrom('tokens').select('symbol').orderBy('symbol').execute()).map(
       (r) => r.symbol,

@@ -2,12 +2,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 } from 'uuid';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
-import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
+import {
+  engines,
+  type OpenDatabase,
+  setupMigratedDatabase,
+  type TestDatabase,
+} from '../../../test/database.ts';
+import { insertToken, paymentRow } from '../../../test/rows.ts';
 import { createDatabase, type DatabaseHandle } from '../create-database.ts';
 import type { Engine } from '../engine.ts';
-import { createMigrator, MIGRATIONS_DIR } from '../migrate/index.ts';
 import { type BackupProgress, backupDatabase, nameBackupFile } from './backup-database.ts';
 import { createLibpqEnv } from './run-postgres-tool.ts';
 
@@ -19,11 +24,11 @@ describe.each(engines)('ctrip db backup and restore on %s', (engine) => {
   let dir: string;
 
   beforeEach(async () => {
-    ({ database, handle, dir } = await createFixture(engine));
+    const fixture = await createFixture(engine);
+    ({ database, handle, dir } = fixture);
+    // A test may replace `handle`: the one it ends with is closed.
+    return () => destroyFixture(fixture, handle);
   });
-
-  // A test may replace `handle`: the one it ends with is closed.
-  afterEach(() => destroyFixture({ database, handle, dir }));
 
   it('a backup restored over changed and deleted data brings the original rows back exactly', async () => {
     const original = await readRows(handle);
@@ -121,14 +126,12 @@ describe.each(engines)('ctrip db backup and restore on %s', (engine) => {
 
 describe('pg_dump and pg_restore credentials on postgres', () => {
   let database: TestDatabase;
-  let handle: DatabaseHandle;
-  let dir: string;
 
   beforeEach(async () => {
-    ({ database, handle, dir } = await createFixture('postgres'));
+    const fixture = await createFixture('postgres');
+    database = fixture.database;
+    return () => destroyFixture(fixture, fixture.handle);
   });
-
-  afterEach(() => destroyFixture({ database, handle, dir }));
 
   it('pg_dump and pg_restore get the password from the environment, never the command line', () => {
     const target = database.settings.target;
@@ -153,29 +156,24 @@ describe('pg_dump and pg_restore credentials on postgres', () => {
 });
 
 async function insertRows(handle: DatabaseHandle): Promise<void> {
-  const tokenId = v7();
-  await handle.db
-    .insertInto('tokens')
-    .values({
-      id: tokenId,
-      chain: 'anvil',
-      address: `0x${'ab'.repeat(20)}`,
-      symbol: 'USDT',
-      decimals: 6,
-      created_at: new Date('2026-01-02T03:04:05.678Z'),
-    })
-    .execute();
+  const tokenId = await insertToken(handle.db, {
+    chain: 'anvil',
+    address: `0x${'ab'.repeat(20)}`,
+    symbol: 'USDT',
+    decimals: 6,
+    created_at: new Date('2026-01-02T03:04:05.678Z'),
+  });
   await handle.db
     .insertInto('payments')
-    .values({
-      id: v7(),
-      token_id: tokenId,
-      chain: 'anvil',
-      address: `0x${'cd'.repeat(20)}`,
-      amount: MAX_UINT256,
-      detected_in_block: 12_345_678_901n,
-      expires_at: new Date('2026-01-02T04:04:05.678Z'),
-    })
+    .values(
+      paymentRow(tokenId, {
+        chain: 'anvil',
+        address: `0x${'cd'.repeat(20)}`,
+        amount: MAX_UINT256,
+        detected_in_block: 12_345_678_901n,
+        expires_at: new Date('2026-01-02T04:04:05.678Z'),
+      }),
+    )
     .execute();
 }
 
@@ -186,34 +184,20 @@ async function readRows(handle: DatabaseHandle) {
   };
 }
 
-interface Fixture {
-  readonly database: TestDatabase;
-  readonly handle: DatabaseHandle;
+interface Fixture extends OpenDatabase {
   /** An empty folder of its own for the backup files. */
   readonly dir: string;
 }
 
 /** A migrated database of its own holding the rows of `insertRows`, and a folder for backups. */
 async function createFixture(engine: Engine): Promise<Fixture> {
-  const database = await setupDatabase(engine);
-  const dir = mkdtempSync(join(tmpdir(), 'ctrip-backup-'));
-  const handle = createDatabase(database.settings);
-  try {
-    await createMigrator({
-      db: handle.db,
-      migrationsDir: MIGRATIONS_DIR,
-      lockTimeoutMs: 10_000,
-    }).upgrade();
-    await insertRows(handle);
-  } catch (error) {
-    await destroyFixture({ database, handle, dir });
-    throw error;
-  }
-  return { database, handle, dir };
+  const opened = await setupMigratedDatabase(engine, insertRows);
+  return { ...opened, dir: mkdtempSync(join(tmpdir(), 'ctrip-backup-')) };
 }
 
-async function destroyFixture({ database, handle, dir }: Fixture): Promise<void> {
+/** Closes `handle`, the one the test ended with, then tears the fixture down. */
+async function destroyFixture(fixture: Fixture, handle: DatabaseHandle): Promise<void> {
   await handle.close();
-  await database.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture.teardown();
+  rmSync(fixture.dir, { recursive: true, force: true });
 }

@@ -3,17 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { v7 } from 'uuid';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
-import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
-import { createDatabase, type DatabaseHandle } from '../create-database.ts';
-import type { Engine } from '../engine.ts';
-import {
-  createMigrationFile,
-  createMigrator,
-  MIGRATIONS_DIR,
-  VERSION_TABLE,
-} from '../migrate/index.ts';
+import { engines, migrateToHead, openDatabase, type TestDatabase } from '../../../test/database.ts';
+import type { DatabaseHandle } from '../create-database.ts';
+import { createMigrationFile, MIGRATIONS_DIR, VERSION_TABLE } from '../migrate/index.ts';
 import { checkDatabase, type DatabaseCheck } from './check-database.ts';
 
 describe.each(engines)('checkDatabase on %s', (engine) => {
@@ -21,12 +15,12 @@ describe.each(engines)('checkDatabase on %s', (engine) => {
   let handle: DatabaseHandle;
 
   beforeEach(async () => {
-    ({ database, handle } = await createFixture(engine));
+    const opened = await openDatabase(engine);
+    ({ database, handle } = opened);
+    return opened.teardown;
   });
 
-  afterEach(() => destroyFixture({ database, handle }));
-
-  const migrate = () => migrateDatabase(handle);
+  const migrate = () => migrateToHead(handle);
   const find = (checks: DatabaseCheck[], name: string) => checks.find((c) => c.name === name);
 
   it('`ctrip db check --json` on a healthy database passes every check and exits 0', async () => {
@@ -115,12 +109,12 @@ describe('checkDatabase foreign keys on sqlite', () => {
   let handle: DatabaseHandle;
 
   beforeEach(async () => {
-    ({ database, handle } = await createFixture('sqlite'));
+    const opened = await openDatabase('sqlite');
+    ({ database, handle } = opened);
+    return opened.teardown;
   });
 
-  afterEach(() => destroyFixture({ database, handle }));
-
-  const migrate = () => migrateDatabase(handle);
+  const migrate = () => migrateToHead(handle);
 
   it('`ctrip db check` finds a row breaking a foreign key, names its table and exits 1', async () => {
     await migrate();
@@ -145,27 +139,3 @@ describe('checkDatabase foreign keys on sqlite', () => {
     expect(result.stdout).toMatch(/^ok +integrity/m);
   });
 });
-
-interface Fixture {
-  readonly database: TestDatabase;
-  readonly handle: DatabaseHandle;
-}
-
-/** A database of its own that no migration has been applied to. */
-async function createFixture(engine: Engine): Promise<Fixture> {
-  const database = await setupDatabase(engine);
-  return { database, handle: createDatabase(database.settings) };
-}
-
-async function destroyFixture({ database, handle }: Fixture): Promise<void> {
-  await handle.close();
-  await database.drop();
-}
-
-function migrateDatabase(handle: DatabaseHandle) {
-  return createMigrator({
-    db: handle.db,
-    migrationsDir: MIGRATIONS_DIR,
-    lockTimeoutMs: 10_000,
-  }).upgrade();
-}

@@ -9,13 +9,17 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { v7 } from 'uuid';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
-import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
+import {
+  engines,
+  type OpenDatabase,
+  setupMigratedDatabase,
+  type TestDatabase,
+} from '../../../test/database.ts';
+import { insertToken } from '../../../test/rows.ts';
 import { createDatabase, type DatabaseHandle } from '../create-database.ts';
 import type { Engine } from '../engine.ts';
-import { createMigrator, MIGRATIONS_DIR } from '../migrate/index.ts';
 import { backupDatabase } from './backup-database.ts';
 import { BackupFileNotFoundError, InvalidBackupFileError } from './errors.ts';
 import { restoreDatabase } from './restore-database.ts';
@@ -26,11 +30,11 @@ describe.each(engines)('restoreDatabase on %s', (engine) => {
   let dir: string;
 
   beforeEach(async () => {
-    ({ database, handle, dir } = await createFixture(engine));
+    const fixture = await createFixture(engine);
+    ({ database, handle, dir } = fixture);
+    // A test may replace `handle`: the one it ends with is closed.
+    return () => destroyFixture(fixture, handle);
   });
-
-  // A test may replace `handle`: the one it ends with is closed.
-  afterEach(() => destroyFixture({ database, handle, dir }));
 
   const countTokens = async () =>
     (await handle.db.selectFrom('tokens').select('symbol').execute()).length;
@@ -76,11 +80,11 @@ describe('restoreDatabase replacing the database file on sqlite', () => {
   let dir: string;
 
   beforeEach(async () => {
-    ({ database, handle, dir } = await createFixture('sqlite'));
+    const fixture = await createFixture('sqlite');
+    ({ database, handle, dir } = fixture);
+    // A test may replace `handle`: the one it ends with is closed.
+    return () => destroyFixture(fixture, handle);
   });
-
-  // A test may replace `handle`: the one it ends with is closed.
-  afterEach(() => destroyFixture({ database, handle, dir }));
 
   const countTokens = async () =>
     (await handle.db.selectFrom('tokens').select('symbol').execute()).length;
@@ -124,37 +128,22 @@ describe('restoreDatabase replacing the database file on sqlite', () => {
   });
 });
 
-interface Fixture {
-  readonly database: TestDatabase;
-  readonly handle: DatabaseHandle;
+interface Fixture extends OpenDatabase {
   /** An empty folder of its own for the backup files. */
   readonly dir: string;
 }
 
 /** A migrated database of its own holding one token, and a folder for backups. */
 async function createFixture(engine: Engine): Promise<Fixture> {
-  const database = await setupDatabase(engine);
-  const dir = mkdtempSync(join(tmpdir(), 'ctrip-restore-'));
-  const handle = createDatabase(database.settings);
-  try {
-    await createMigrator({
-      db: handle.db,
-      migrationsDir: MIGRATIONS_DIR,
-      lockTimeoutMs: 10_000,
-    }).upgrade();
-    await handle.db
-      .insertInto('tokens')
-      .values({ id: v7(), chain: 'anvil', address: null, symbol: 'ETH', decimals: 18 })
-      .execute();
-  } catch (error) {
-    await destroyFixture({ database, handle, dir });
-    throw error;
-  }
-  return { database, handle, dir };
+  const opened = await setupMigratedDatabase(engine, ({ db }) =>
+    insertToken(db, { chain: 'anvil' }),
+  );
+  return { ...opened, dir: mkdtempSync(join(tmpdir(), 'ctrip-restore-')) };
 }
 
-async function destroyFixture({ database, handle, dir }: Fixture): Promise<void> {
+/** Closes `handle`, the one the test ended with, then tears the fixture down. */
+async function destroyFixture(fixture: Fixture, handle: DatabaseHandle): Promise<void> {
   await handle.close();
-  await database.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture.teardown();
+  rmSync(fixture.dir, { recursive: true, force: true });
 }

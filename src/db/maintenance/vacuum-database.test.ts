@@ -1,10 +1,8 @@
-import { v7 } from 'uuid';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
-import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
-import { createDatabase, type DatabaseHandle } from '../create-database.ts';
-import type { Engine } from '../engine.ts';
-import { createMigrator, MIGRATIONS_DIR } from '../migrate/index.ts';
+import { engines, setupMigratedDatabase, type TestDatabase } from '../../../test/database.ts';
+import { tokenRow } from '../../../test/rows.ts';
+import type { DatabaseHandle } from '../create-database.ts';
 import { vacuumDatabase } from './vacuum-database.ts';
 
 describe.each(engines)('vacuumDatabase on %s', (engine) => {
@@ -12,10 +10,10 @@ describe.each(engines)('vacuumDatabase on %s', (engine) => {
   let handle: DatabaseHandle;
 
   beforeEach(async () => {
-    ({ database, handle } = await createFixture(engine));
+    const opened = await setupMigratedDatabase(engine);
+    ({ database, handle } = opened);
+    return opened.teardown;
   });
-
-  afterEach(() => destroyFixture({ database, handle }));
 
   it('runs the engine’s statements outside a transaction and keeps every row', async () => {
     await insertTokens(handle, 3);
@@ -46,14 +44,13 @@ describe.each(engines)('vacuumDatabase on %s', (engine) => {
 });
 
 describe('vacuumDatabase reclaiming space on sqlite', () => {
-  let database: TestDatabase;
   let handle: DatabaseHandle;
 
   beforeEach(async () => {
-    ({ database, handle } = await createFixture('sqlite'));
+    const opened = await setupMigratedDatabase('sqlite');
+    handle = opened.handle;
+    return opened.teardown;
   });
-
-  afterEach(() => destroyFixture({ database, handle }));
 
   it('gives the space of deleted rows back to the disk', async () => {
     await insertTokens(handle, 2_000);
@@ -66,13 +63,13 @@ describe('vacuumDatabase reclaiming space on sqlite', () => {
 });
 
 async function insertTokens(handle: DatabaseHandle, count: number): Promise<void> {
-  const rows = Array.from({ length: count }, (_, i) => ({
-    id: v7(),
-    chain: 'anvil',
-    address: `0x${i.toString(16).padStart(40, '0')}`,
-    symbol: `T${i}`.padEnd(200, '.'),
-    decimals: 18,
-  }));
+  const rows = Array.from({ length: count }, (_, i) =>
+    tokenRow({
+      chain: 'anvil',
+      address: `0x${i.toString(16).padStart(40, '0')}`,
+      symbol: `T${i}`.padEnd(200, '.'),
+    }),
+  );
   // Batches stay under SQLite's limit on bound parameters per statement.
   for (let i = 0; i < rows.length; i += 100) {
     await handle.db
@@ -80,31 +77,4 @@ async function insertTokens(handle: DatabaseHandle, count: number): Promise<void
       .values(rows.slice(i, i + 100))
       .execute();
   }
-}
-
-interface Fixture {
-  readonly database: TestDatabase;
-  readonly handle: DatabaseHandle;
-}
-
-/** A migrated, empty database of its own. */
-async function createFixture(engine: Engine): Promise<Fixture> {
-  const database = await setupDatabase(engine);
-  const handle = createDatabase(database.settings);
-  try {
-    await createMigrator({
-      db: handle.db,
-      migrationsDir: MIGRATIONS_DIR,
-      lockTimeoutMs: 10_000,
-    }).upgrade();
-  } catch (error) {
-    await destroyFixture({ database, handle });
-    throw error;
-  }
-  return { database, handle };
-}
-
-async function destroyFixture({ database, handle }: Fixture): Promise<void> {
-  await handle.close();
-  await database.drop();
 }

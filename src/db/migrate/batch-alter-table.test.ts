@@ -1,15 +1,16 @@
 import { sql } from 'kysely';
 import { v7 } from 'uuid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
+import { engines, openDatabase } from '../../../test/database.ts';
 import {
   type MigrationsDir,
   makeMigrationsDir,
   migrationText,
   projectHead,
 } from '../../../test/migrations-dir.ts';
+import { insertToken, paymentRow } from '../../../test/rows.ts';
 import { snapshotSchema } from '../../../test/schema-snapshot.ts';
-import { createDatabase, type DatabaseHandle } from '../create-database.ts';
+import type { DatabaseHandle } from '../create-database.ts';
 import { batchAlterTable } from './batch-alter-table.ts';
 import { createMigrator } from './index.ts';
 
@@ -36,13 +37,12 @@ const BATCH_DOWN = `
   );`;
 
 describe.each(engines)('batchAlterTable on %s', (engine) => {
-  let database: TestDatabase;
   let handle: DatabaseHandle;
+  let teardown: () => Promise<void>;
   let dir: MigrationsDir;
 
   beforeEach(async () => {
-    database = await setupDatabase(engine);
-    handle = createDatabase(database.settings);
+    ({ handle, teardown } = await openDatabase(engine));
     dir = makeMigrationsDir();
     dir.write(
       `2099_01_01_0000-${BATCH}_batch_change.ts`,
@@ -51,8 +51,7 @@ describe.each(engines)('batchAlterTable on %s', (engine) => {
   });
 
   afterEach(async () => {
-    await handle.close();
-    await database.drop();
+    await teardown();
     dir.remove();
   });
 
@@ -173,28 +172,18 @@ async function insertPayment(
   address: string,
   detectedInBlock: bigint | null = null,
 ) {
-  const id = v7();
-  await handle.db
-    .insertInto('payments')
-    .values({
-      id,
-      token_id: tokenId,
-      chain: 'eth',
-      address,
-      amount: 2n ** 256n - 1n,
-      detected_in_block: detectedInBlock,
-      expires_at: new Date('2030-01-01T00:00:00.000Z'),
-    })
-    .execute();
-  return id;
+  const row = paymentRow(tokenId, {
+    address,
+    amount: 2n ** 256n - 1n,
+    detected_in_block: detectedInBlock,
+    expires_at: new Date('2030-01-01T00:00:00.000Z'),
+  });
+  await handle.db.insertInto('payments').values(row).execute();
+  return row.id;
 }
 
 async function insertPaymentWithTransfer(handle: DatabaseHandle) {
-  const tokenId = v7();
-  await handle.db
-    .insertInto('tokens')
-    .values({ id: tokenId, chain: 'eth', address: null, symbol: 'ETH', decimals: 18 })
-    .execute();
+  const tokenId = await insertToken(handle.db);
   const paymentId = await insertPayment(handle, tokenId, '0x01');
   await handle.db.insertInto('transactions').values(transferRow(paymentId)).execute();
   return { paymentId, tokenId };

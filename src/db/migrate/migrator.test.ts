@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
+import { engines, openDatabase, type TestDatabase } from '../../../test/database.ts';
 import {
   type MigrationsDir,
   makeMigrationsDir,
@@ -19,17 +19,16 @@ const FAILING = 'aaaaaaaaaaa2';
 describe.each(engines)('migrations on %s', (engine) => {
   let database: TestDatabase;
   let handle: DatabaseHandle;
+  let teardown: () => Promise<void>;
   let dir: MigrationsDir;
 
   beforeEach(async () => {
-    database = await setupDatabase(engine);
-    handle = createDatabase(database.settings);
+    ({ database, handle, teardown } = await openDatabase(engine));
     dir = makeMigrationsDir();
   });
 
   afterEach(async () => {
-    await handle.close();
-    await database.drop();
+    await teardown();
     dir.remove();
   });
 

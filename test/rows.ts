@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import { newId } from '../src/db/ids.ts';
+import type { Database, payments, tokens } from '../src/db/models/index.ts';
+import type { NewRowOf } from '../src/db/table.ts';
+
+/** A `tokens` row for a test to insert: native ETH on chain `eth` unless `fields` say otherwise. */
+export function tokenRow(fields: Partial<NewRowOf<typeof tokens>> = {}): NewRowOf<typeof tokens> {
+  return { id: newId(), chain: 'eth', address: null, symbol: 'ETH', decimals: 18, ...fields };
+}
+
+/** Inserts a `tokenRow(fields)` and returns its id, for the payments a test makes of it. */
+export async function insertToken(
+  db: Kysely<Database>,
+  fields: Partial<NewRowOf<typeof tokens>> = {},
+): Promise<string> {
+  const row = tokenRow(fields);
+  await db.insertInto('tokens').values(row).execute();
+  return row.id;
+}
+
+/**
+ * A `payments` row of `tokenId` for a test to insert: 1 base unit on chain `eth` at an address
+ * of its own, expiring at the start of 2030, unless `fields` say otherwise.
+ */
+export function paymentRow(
+  tokenId: string,
+  fields: Partial<NewRowOf<typeof payments>> = {},
+): NewRowOf<typeof payments> {
+  return {
+    id: newId(),
+    token_id: tokenId,
+    chain: 'eth',
+    address: `0x${newId().replaceAll('-', '')}`,
+    amount: 1n,
+    expires_at: new Date('2030-01-01T00:00:00.000Z'),
+    ...fields,
+  };
+}
