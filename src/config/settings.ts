@@ -20,6 +20,8 @@ export interface DatabaseSettings {
   readonly idleTimeoutMs: number;
   readonly sqliteBusyTimeoutMs: number;
   readonly migrationLockTimeoutMs: number;
+  /** Tables `ctrip migrate check` and autogenerate leave alone (MIGRATE_IGNORE_TABLES). */
+  readonly migrateIgnoreTables: readonly string[];
 }
 
 /** Every setting of the process: validated once at start-up, frozen, passed down in `deps`. */
@@ -156,7 +158,24 @@ function readDatabase(reader: SettingsReader, production: boolean, cwd: string) 
     idleTimeoutMs: reader.integer('DB_IDLE_TIMEOUT_MS', 60_000, 0, 86_400_000),
     sqliteBusyTimeoutMs: reader.integer('SQLITE_BUSY_TIMEOUT_MS', 5_000, 0, 3_600_000),
     migrationLockTimeoutMs: reader.integer('MIGRATION_LOCK_TIMEOUT_MS', 300_000, 1, 86_400_000),
+    migrateIgnoreTables: Object.freeze(
+      splitList(reader.string('MIGRATE_IGNORE_TABLES', '', checkTableList)),
+    ),
   };
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+}
+
+function checkTableList(value: string): string | undefined {
+  const bad = splitList(value).filter((name) => !/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name));
+  return bad.length > 0
+    ? `must be table names separated by commas (e.g. audit_log,legacy_sessions); not a table name: ${bad.join(', ')}`
+    : undefined;
 }
 
 function checkPrivateKey(value: string): string | undefined {

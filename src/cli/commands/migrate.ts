@@ -12,6 +12,8 @@ import {
   renderOfflineSql,
   type StepResult,
 } from '../../db/migrate/index.ts';
+import { models } from '../../db/models/index.ts';
+import { autogenerateMigration, checkSchema } from '../../db/schema/index.ts';
 import { readSettings, withDatabase } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -152,9 +154,78 @@ export function registerMigrateCommand(program: Command): void {
     .command('create')
     .argument('<message>', 'what the migration does, e.g. "add payments reference"')
     .description('write a new migration file after the current head')
-    .action((message: string, _: unknown, cmd: Command) => {
-      const path = createMigrationFile({ dir: dirOf(cmd), message });
-      printLine(`created ${path}`);
+    .option('--autogenerate', 'write up and down from the differences between models and database')
+    .option('--empty', 'with --autogenerate: write the file even when there is nothing to do')
+    .action(
+      async (
+        message: string,
+        options: { autogenerate?: boolean; empty?: boolean },
+        cmd: Command,
+      ) => {
+        if (!options.autogenerate) {
+          if (options.empty) throw new UsageError('--empty goes with --autogenerate');
+          printLine(`created ${createMigrationFile({ dir: dirOf(cmd), message })}`);
+          return;
+        }
+        const settings = readSettings();
+        await withDatabase(settings, async ({ db }) => {
+          const result = await autogenerateMigration({
+            db,
+            models,
+            ignoreTables: settings.database.migrateIgnoreTables,
+            migrationsDir: dirOf(cmd),
+            message,
+            empty: options.empty ?? false,
+          });
+          for (const line of result.operations) printLine(`  ${line}`);
+          for (const line of result.warnings) warn(line);
+          if (result.path) printLine(`created ${result.path}`);
+          if (result.operations.length === 0) {
+            printLine(
+              result.path
+                ? 'the database matches the models: the file is empty'
+                : 'nothing to do: the database matches the models (no file written; --empty writes one)',
+            );
+          } else {
+            printLine('review it, then run `ctrip migrate upgrade` and `ctrip migrate check`');
+          }
+        });
+      },
+    );
+
+  migrate
+    .command('check')
+    .description('exit 1 unless the database is at head and matches the models')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }, cmd: Command) => {
+      const settings = readSettings();
+      await withDatabase(settings, async ({ db }) => {
+        const result = await checkSchema({
+          db,
+          models,
+          ignoreTables: settings.database.migrateIgnoreTables,
+          migrationsDir: dirOf(cmd),
+        });
+        if (!result.ok) process.exitCode = ExitCode.failure;
+        if (options.json) {
+          const { ok, pending, missing, differences } = result;
+          return printJson({ ok, pending, missing, differences });
+        }
+        if (result.ok) return printLine('ok: the database is at head and matches the models');
+        for (const file of result.pending) printLine(`pending migration: ${file}`);
+        for (const revision of result.missing)
+          printLine(`applied revision with no file: ${revision}`);
+        for (const line of result.differences) printLine(`difference: ${line}`);
+        if (result.differences.length > 0) {
+          printLine(
+            result.pending.length > 0
+              ? 'run `ctrip migrate upgrade`, then check again; differences that remain need a migration (`ctrip migrate create "…" --autogenerate`)'
+              : 'the models and the database differ: `ctrip migrate create "…" --autogenerate` writes the migration',
+          );
+        } else if (result.pending.length > 0) {
+          printLine('run `ctrip migrate upgrade`');
+        }
+      });
     });
 
   migrate

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { defaultSqlOf, engineOf, sqlTypeOf } from '../column-sql.ts';
-import type { ColumnKind, ServerDefault } from '../columns.ts';
+import type { ColumnKind, ReferentialAction, ServerDefault } from '../columns.ts';
 import { BatchAlterError } from './errors.ts';
 import { readSqliteTable, type SqliteColumn, type SqliteTable } from './sqlite-table.ts';
 
@@ -17,19 +17,42 @@ export interface ColumnChange extends ColumnOptions {
   readonly type?: ColumnKind;
 }
 
+export interface ForeignKeyReference {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly onDelete?: ReferentialAction;
+  readonly onUpdate?: ReferentialAction;
+}
+
 /** The changes of one batch, recorded in order. */
 export interface BatchTableBuilder {
   addColumn(name: string, type: ColumnKind, options?: ColumnOptions): BatchTableBuilder;
   dropColumn(name: string): BatchTableBuilder;
   renameColumn(from: string, to: string): BatchTableBuilder;
   alterColumn(name: string, change: ColumnChange): BatchTableBuilder;
+  addUnique(name: string, columns: readonly string[]): BatchTableBuilder;
+  dropUnique(name: string): BatchTableBuilder;
+  addForeignKey(
+    name: string,
+    columns: readonly string[],
+    references: ForeignKeyReference,
+  ): BatchTableBuilder;
+  dropForeignKey(name: string): BatchTableBuilder;
 }
 
 type Operation =
   | { op: 'add'; name: string; type: ColumnKind; options: ColumnOptions }
   | { op: 'drop'; name: string }
   | { op: 'rename'; from: string; to: string }
-  | { op: 'alter'; name: string; change: ColumnChange };
+  | { op: 'alter'; name: string; change: ColumnChange }
+  | { op: 'addUnique'; name: string; columns: readonly string[] }
+  | {
+      op: 'addForeignKey';
+      name: string;
+      columns: readonly string[];
+      references: ForeignKeyReference;
+    }
+  | { op: 'dropConstraint'; name: string; kind: 'unique' | 'foreign key' };
 
 /**
  * Changes columns in a way both engines can take, as Alembic's batch mode does. PostgreSQL
@@ -62,6 +85,22 @@ export async function batchAlterTable(
       operations.push({ op: 'alter', name, change });
       return builder;
     },
+    addUnique(name, columns) {
+      operations.push({ op: 'addUnique', name, columns });
+      return builder;
+    },
+    dropUnique(name) {
+      operations.push({ op: 'dropConstraint', name, kind: 'unique' });
+      return builder;
+    },
+    addForeignKey(name, columns, references) {
+      operations.push({ op: 'addForeignKey', name, columns, references });
+      return builder;
+    },
+    dropForeignKey(name) {
+      operations.push({ op: 'dropConstraint', name, kind: 'foreign key' });
+      return builder;
+    },
   };
   build(builder);
   if (operations.length === 0) return;
@@ -91,6 +130,12 @@ function postgresStatements(table: string, operations: readonly Operation[]): st
       statements.push(`${alter} drop column ${quote(o.name)}`);
     } else if (o.op === 'rename') {
       statements.push(`${alter} rename column ${quote(o.from)} to ${quote(o.to)}`);
+    } else if (o.op === 'addUnique') {
+      statements.push(`${alter} add ${uniqueSql(o.name, o.columns)}`);
+    } else if (o.op === 'addForeignKey') {
+      statements.push(`${alter} add ${foreignKeySql(o.name, o.columns, o.references)}`);
+    } else if (o.op === 'dropConstraint') {
+      statements.push(`${alter} drop constraint ${quote(o.name)}`);
     } else {
       const column = `${alter} alter column ${quote(o.name)}`;
       const { type, nullable, default: def } = o.change;
@@ -191,6 +236,31 @@ function applyOperations(table: SqliteTable, operations: readonly Operation[]): 
       uniques = uniques.map((u) => ({ ...u, columns: renameIn(u.columns, o.from, o.to) }));
       indexes = indexes.map((i) => ({ ...i, columns: renameIn(i.columns, o.from, o.to) }));
       foreignKeys = foreignKeys.map((f) => ({ ...f, columns: renameIn(f.columns, o.from, o.to) }));
+    } else if (o.op === 'addUnique') {
+      uniques = [...uniques, { name: o.name, columns: o.columns }];
+    } else if (o.op === 'addForeignKey') {
+      const { table: target, columns: references, onDelete, onUpdate } = o.references;
+      foreignKeys = [
+        ...foreignKeys,
+        {
+          name: o.name,
+          columns: o.columns,
+          table: target,
+          references,
+          onDelete: onDelete ?? 'no action',
+          onUpdate: onUpdate ?? 'no action',
+        },
+      ];
+    } else if (o.op === 'dropConstraint') {
+      const list = o.kind === 'unique' ? uniques : foreignKeys;
+      if (!list.some((c) => c.name === o.name)) {
+        throw new BatchAlterError(
+          'MIGRATION_BATCH_UNKNOWN_CONSTRAINT',
+          `${table.name} has no ${o.kind} constraint ${o.name}`,
+        );
+      }
+      if (o.kind === 'unique') uniques = uniques.filter((u) => u.name !== o.name);
+      else foreignKeys = foreignKeys.filter((f) => f.name !== o.name);
     } else {
       const column = find(o.name);
       const { type, nullable, default: def } = o.change;
@@ -229,15 +299,28 @@ function createTableSql(name: string, table: NextTable): string {
   if (table.primaryKey.length > 0) {
     parts.push(`primary key (${table.primaryKey.map(quote).join(', ')})`);
   }
-  for (const u of table.uniques) {
-    parts.push(`constraint ${quote(u.name)} unique (${u.columns.map(quote).join(', ')})`);
-  }
+  for (const u of table.uniques) parts.push(uniqueSql(u.name, u.columns));
   for (const f of table.foreignKeys) {
     parts.push(
-      `constraint ${quote(f.name)} foreign key (${f.columns.map(quote).join(', ')}) ` +
-        `references ${quote(f.table)} (${f.references.map(quote).join(', ')}) ` +
-        `on delete ${f.onDelete} on update ${f.onUpdate}`,
+      foreignKeySql(f.name, f.columns, {
+        table: f.table,
+        columns: f.references,
+        onDelete: f.onDelete as ReferentialAction,
+        onUpdate: f.onUpdate as ReferentialAction,
+      }),
     );
   }
   return `create table ${quote(name)} (${parts.join(', ')})`;
+}
+
+function uniqueSql(name: string, columns: readonly string[]): string {
+  return `constraint ${quote(name)} unique (${columns.map(quote).join(', ')})`;
+}
+
+function foreignKeySql(name: string, columns: readonly string[], to: ForeignKeyReference): string {
+  return (
+    `constraint ${quote(name)} foreign key (${columns.map(quote).join(', ')}) ` +
+    `references ${quote(to.table)} (${to.columns.map(quote).join(', ')}) ` +
+    `on delete ${to.onDelete ?? 'no action'} on update ${to.onUpdate ?? 'no action'}`
+  );
 }

@@ -32,7 +32,8 @@ export class BatchAlterError extends MigrationError {
     code:
       | 'MIGRATION_BATCH_OUTSIDE_MIGRATION'
       | 'MIGRATION_BATCH_UNKNOWN_TABLE'
-      | 'MIGRATION_BATCH_UNKNOWN_COLUMN',
+      | 'MIGRATION_BATCH_UNKNOWN_COLUMN'
+      | 'MIGRATION_BATCH_UNKNOWN_CONSTRAINT',
     message: string,
   ) {
     super(code, message);

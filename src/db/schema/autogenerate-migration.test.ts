@@ -1,0 +1,297 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { engines, type OpenDatabase, setupMigratedDatabase } from '../../../test/database.ts';
+import {
+  type MigrationsDir,
+  makeMigrationsDir,
+  migrationText,
+  projectHead,
+} from '../../../test/migrations-dir.ts';
+import { insertToken, paymentRow } from '../../../test/rows.ts';
+import { snapshotSchema } from '../../../test/schema-snapshot.ts';
+import { col } from '../columns.ts';
+import type { DatabaseHandle } from '../create-database.ts';
+import { newId } from '../ids.ts';
+import { createMigrator } from '../migrate/index.ts';
+import { models, payments, tokens, transactions } from '../models/index.ts';
+import { type AnyColumn, defineTable, type TableModel, type TableSpec } from '../table.ts';
+import { autogenerateMigration } from './autogenerate-migration.ts';
+import { checkSchema } from './check-schema.ts';
+
+type Columns = Record<string, AnyColumn>;
+
+/** A model like `model` with other columns, uniques or indexes: what a developer's edit makes. */
+function redefine(
+  model: TableModel<Columns>,
+  changes: {
+    columns?: (columns: Columns) => Columns;
+    uniques?: { columns: string[] }[];
+    indexes?: { columns: string[]; unique?: boolean }[];
+  },
+): TableSpec {
+  const singles = new Set(
+    [...model.columns].filter(([, spec]) => spec.unique).map(([name]) => name),
+  );
+  return defineTable(model.name, {
+    columns: changes.columns ? changes.columns({ ...model.definition }) : model.definition,
+    uniques:
+      changes.uniques ??
+      model.uniques
+        .filter((u) => !(u.columns.length === 1 && singles.has(u.columns[0] as string)))
+        .map((u) => ({ columns: [...u.columns] })),
+    indexes:
+      changes.indexes ?? model.indexes.map((i) => ({ columns: [...i.columns], unique: i.unique })),
+  });
+}
+
+/** The registry with `tables` in place of the models of the same name. */
+function replacing(...tables: TableSpec[]): TableSpec[] {
+  return models.map((m) => tables.find((t) => t.name === m.name) ?? m);
+}
+
+function without<C extends Columns>(columns: C, ...names: string[]): Columns {
+  return Object.fromEntries(Object.entries(columns).filter(([name]) => !names.includes(name)));
+}
+
+interface Change {
+  readonly name: string;
+  readonly models: () => readonly TableSpec[];
+  /** Loses data, so the terminal is warned and the file says so. */
+  readonly lossy?: boolean;
+}
+
+const changes: readonly Change[] = [
+  {
+    name: 'add a table',
+    models: () => [
+      ...models,
+      defineTable('refunds', {
+        columns: {
+          id: col.uuid().primaryKey(),
+          payment_id: col.uuid().references('payments.id', { onDelete: 'cascade' }),
+          amount: col.uint256(),
+          reason: col.text().nullable(),
+          refunded: col.boolean().default(false),
+          created_at: col.timestamp().defaultNow(),
+        },
+        uniques: [{ columns: ['payment_id', 'reason'] }],
+        indexes: [{ columns: ['created_at'] }],
+      }),
+    ],
+  },
+  {
+    name: 'drop a table',
+    models: () => models.filter((m) => m.name !== 'chain_states'),
+    lossy: true,
+  },
+  {
+    name: 'add a nullable column',
+    models: () =>
+      replacing(
+        redefine(payments, { columns: (c) => ({ ...c, reference: col.text().nullable() }) }),
+      ),
+  },
+  {
+    name: 'add a NOT NULL column with a default',
+    models: () =>
+      replacing(
+        redefine(payments, { columns: (c) => ({ ...c, attempts: col.integer().default(3) }) }),
+        // A time default is not a constant: SQLite's ALTER TABLE cannot add it, a rebuild can.
+        redefine(tokens, { columns: (c) => ({ ...c, updated_at: col.timestamp().defaultNow() }) }),
+      ),
+  },
+  {
+    name: 'drop a column',
+    models: () =>
+      replacing(
+        redefine(transactions, { columns: (c) => without(c, 'status') }),
+        redefine(payments, { columns: (c) => without(c, 'detected_in_block') }),
+      ),
+    lossy: true,
+  },
+  {
+    name: 'change a type',
+    models: () =>
+      replacing(
+        redefine(payments, { columns: (c) => ({ ...c, confirmations: col.bigint().default(0) }) }),
+      ),
+  },
+  {
+    name: 'change nullability',
+    models: () =>
+      replacing(
+        redefine(transactions, { columns: (c) => ({ ...c, block_hash: col.text().nullable() }) }),
+        redefine(payments, { columns: (c) => ({ ...c, detected_in_block: col.bigint() }) }),
+      ),
+  },
+  {
+    name: 'change a server default',
+    models: () =>
+      replacing(
+        redefine(payments, { columns: (c) => ({ ...c, status: col.text().default('new') }) }),
+        redefine(transactions, { columns: (c) => ({ ...c, confirmations: col.integer() }) }),
+        redefine(tokens, { columns: (c) => ({ ...c, enabled: col.boolean().default(false) }) }),
+      ),
+  },
+  {
+    name: 'add an index',
+    models: () =>
+      replacing(
+        redefine(tokens, { indexes: [{ columns: ['symbol'] }] }),
+        redefine(transactions, {
+          indexes: [
+            { columns: ['payment_id'] },
+            { columns: ['block_hash', 'tx_hash'], unique: true },
+          ],
+        }),
+      ),
+  },
+  {
+    name: 'drop an index',
+    models: () => replacing(redefine(payments, { indexes: [] })),
+  },
+  {
+    name: 'add a unique constraint',
+    models: () =>
+      replacing(redefine(payments, { columns: (c) => ({ ...c, address: col.text().unique() }) })),
+  },
+  {
+    name: 'drop a unique constraint',
+    models: () => replacing(redefine(tokens, { uniques: [] })),
+  },
+  {
+    name: 'add a foreign key',
+    models: () =>
+      replacing(
+        redefine(payments, {
+          columns: (c) => ({
+            ...c,
+            chain: col.text().references('chain_states.chain', { onDelete: 'restrict' }),
+          }),
+        }),
+      ),
+  },
+  {
+    name: 'drop a foreign key',
+    models: () =>
+      replacing(redefine(transactions, { columns: (c) => ({ ...c, payment_id: col.uuid() }) })),
+  },
+];
+
+/** One row in every table, the payment's nullable block set so it can become NOT NULL. */
+async function seed(handle: DatabaseHandle): Promise<void> {
+  const { db } = handle;
+  const tokenId = await insertToken(db);
+  await db.insertInto('chain_states').values({ chain: 'eth', last_scanned_block: 10n }).execute();
+  const payment = paymentRow(tokenId, { detected_in_block: 5n });
+  await db.insertInto('payments').values(payment).execute();
+  await db
+    .insertInto('transactions')
+    .values({
+      id: newId(),
+      payment_id: payment.id,
+      chain: 'eth',
+      tx_hash: '0xabc',
+      log_index: 0,
+      block_number: 5n,
+      block_hash: '0xblock',
+      amount: 1n,
+    })
+    .execute();
+}
+
+async function countRows(handle: DatabaseHandle, tables: readonly string[]): Promise<number[]> {
+  const counts: number[] = [];
+  for (const table of tables) {
+    const { rows } = await sql<{ n: number | string }>`
+      select count(*) as n from ${sql.table(table)}`.execute(handle.db);
+    counts.push(Number(rows[0]?.n));
+  }
+  return counts;
+}
+
+describe.each(engines)('autogenerated migrations on %s', (engine) => {
+  let opened: OpenDatabase | undefined;
+  let dir: MigrationsDir | undefined;
+  afterEach(async () => {
+    await opened?.teardown();
+    dir?.remove();
+    opened = undefined;
+    dir = undefined;
+  });
+
+  it.each(changes)(
+    '$name: upgrade matches the models and keeps the rows; downgrade restores the schema',
+    async (change) => {
+      opened = await setupMigratedDatabase(engine, seed);
+      dir = makeMigrationsDir();
+      const { handle } = opened;
+      const changed = change.models();
+      const before = await snapshotSchema(handle.db);
+
+      const result = await autogenerateMigration({
+        db: handle.db,
+        models: changed,
+        migrationsDir: dir.dir,
+        message: change.name,
+      });
+      expect(result.path).not.toBeNull();
+      expect(result.operations.length).toBeGreaterThan(0);
+      const text = readFileSync(result.path as string, 'utf8');
+      // Frozen: the file spells out types and defaults instead of importing the models.
+      expect(text).not.toMatch(/from '[^']*models/);
+      const up = text.slice(0, text.indexOf('export async function down'));
+      expect(up.includes('// WARNING: drops')).toBe(change.lossy ?? false);
+      expect(result.warnings.some((w) => w.includes('drops'))).toBe(change.lossy ?? false);
+
+      const migrator = createMigrator({
+        db: handle.db,
+        migrationsDir: dir.dir,
+        lockTimeoutMs: 10_000,
+      });
+      await migrator.upgrade();
+      const check = await checkSchema({ db: handle.db, models: changed, migrationsDir: dir.dir });
+      expect(check.differences).toEqual([]);
+      expect(check.ok).toBe(true);
+      const kept = changed.map((m) => m.name).filter((n) => n !== 'refunds');
+      expect(await countRows(handle, kept)).toEqual(kept.map(() => 1));
+
+      await migrator.downgrade();
+      expect(await snapshotSchema(handle.db)).toEqual(before);
+      const original = await checkSchema({ db: handle.db, models, migrationsDir: dir.dir });
+      expect(original.differences).toEqual([]);
+    },
+  );
+
+  it('writes no file when the models match, unless asked for an empty one', async () => {
+    opened = await setupMigratedDatabase(engine);
+    dir = makeMigrationsDir();
+    const params = { db: opened.handle.db, models, migrationsDir: dir.dir, message: 'nothing' };
+    expect(await autogenerateMigration(params)).toEqual({
+      path: null,
+      operations: [],
+      warnings: [],
+    });
+    expect(readdirSync(dir.dir)).toHaveLength(1);
+    const empty = await autogenerateMigration({ ...params, empty: true });
+    expect(readFileSync(empty.path as string, 'utf8')).toContain(
+      `export const downRevision = '${projectHead()}';`,
+    );
+  });
+
+  it('refuses while migrations are pending, naming them', async () => {
+    opened = await setupMigratedDatabase(engine);
+    dir = makeMigrationsDir();
+    dir.write(
+      '2099_01_01_0000-aaaaaaaaaaa1_later.ts',
+      migrationText(projectHead(), 'await sql`select 1`.execute(db);', ''),
+    );
+    await expect(
+      autogenerateMigration({ db: opened.handle.db, models, migrationsDir: dir.dir, message: 'x' }),
+    ).rejects.toMatchObject({
+      code: 'SCHEMA_NOT_AT_HEAD',
+      message: expect.stringContaining('1 migration(s) pending (aaaaaaaaaaa1)'),
+    });
+  });
+});
