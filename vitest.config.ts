@@ -6,6 +6,7 @@ export default defineConfig({
     // better-sqlite3 is a native addon: separate processes isolate it best. Two cores.
     pool: 'forks',
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
