@@ -16,7 +16,7 @@ import {
   type Operation,
   type PairResult,
 } from './report.ts';
-import { type RoundReport, runRounds, SIDES, type Side } from './run-rounds.ts';
+import { type RoundReport, runRounds, SIDES } from './run-rounds.ts';
 import type { Workload } from './workload.ts';
 
 const PAYMENTS = 20_000;
@@ -46,18 +46,17 @@ async function benchEngine(engine: Engine, fixtures: PaymentFixtures): Promise<P
   const databases: BenchDatabase[] = [];
   const opened: Workload[] = [];
   try {
-    const create = async (label: Side) => {
+    const create = async () => {
       const database = await createBenchDatabase({
         engine,
-        label,
         tokenId: fixtures.tokenId,
         chain: fixtures.chain,
       });
       databases.push(database);
       return database;
     };
-    const projectDb = await create('project');
-    const rawDb = await create('raw');
+    const projectDb = await create();
+    const rawDb = await create();
     const project = createProjectWorkload(projectDb.settings);
     opened.push(project);
     const raw =

@@ -78,7 +78,6 @@ function createStages(handle: DatabaseHandle, fixtures: PaymentFixtures, raw: St
 async function breakDown(engine: Engine, fixtures: PaymentFixtures): Promise<void> {
   const database = await createBenchDatabase({
     engine,
-    label: 'breakdown',
     tokenId: fixtures.tokenId,
     chain: fixtures.chain,
   });
