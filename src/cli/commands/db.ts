@@ -14,6 +14,7 @@ import {
   vacuumDatabase,
 } from '../../db/maintenance/index.ts';
 import { MIGRATIONS_DIR } from '../../db/migrate/index.ts';
+import { models } from '../../db/models/index.ts';
 import { readSettings, withDatabase } from '../context.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printJson, printLine } from '../output.ts';
@@ -103,6 +104,8 @@ export function registerDbCommand(program: Command): void {
       try {
         const checks = await checkDatabase(handle, {
           migrationsDir: MIGRATIONS_DIR,
+          models,
+          ignoreTables: settings.database.migrateIgnoreTables,
           onCheck: options.json ? undefined : printCheck,
         });
         const ok = checks.every((c) => c.ok);

@@ -2,12 +2,14 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { v7 } from 'uuid';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
 import { engines, migrateToHead, openDatabase, type TestDatabase } from '../../../test/database.ts';
 import type { DatabaseHandle } from '../create-database.ts';
 import { createMigrationFile, MIGRATIONS_DIR, VERSION_TABLE } from '../migrate/index.ts';
+import { models } from '../models/index.ts';
 import { checkDatabase, type DatabaseCheck } from './check-database.ts';
 
 describe.each(engines)('checkDatabase on %s', (engine) => {
@@ -38,6 +40,7 @@ describe.each(engines)('checkDatabase on %s', (engine) => {
       ...(engine === 'sqlite' ? ['integrity', 'foreign keys'] : []),
       'migrations',
       'migration files',
+      'schema',
     ]);
     expect(report.checks.every((c) => c.ok)).toBe(true);
     expect(find(report.checks, 'connection')?.detail).toMatch(
@@ -55,7 +58,7 @@ describe.each(engines)('checkDatabase on %s', (engine) => {
       const added = createMigrationFile({ dir, message: 'add payments reference' });
       const revision = /-([0-9a-f]{12})_/.exec(added)?.[1];
 
-      const checks = await checkDatabase(handle, { migrationsDir: dir });
+      const checks = await checkDatabase(handle, { migrationsDir: dir, models });
 
       expect(find(checks, 'migrations')).toEqual({
         name: 'migrations',
@@ -68,8 +71,29 @@ describe.each(engines)('checkDatabase on %s', (engine) => {
     }
   });
 
+  it('a column added by hand is reported as drift from the models, unless its table is ignored', async () => {
+    await migrate();
+    await sql`alter table payments add column note text`.execute(handle.db);
+
+    const checks = await checkDatabase(handle, { migrationsDir: MIGRATIONS_DIR, models });
+    expect(find(checks, 'schema')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^differs from the models: drop column payments\.note/),
+    });
+    const ignoring = await checkDatabase(handle, {
+      migrationsDir: MIGRATIONS_DIR,
+      models,
+      ignoreTables: ['payments'],
+    });
+    expect(find(ignoring, 'schema')).toEqual({
+      name: 'schema',
+      ok: true,
+      detail: 'matches the models',
+    });
+  });
+
   it('a database no migration has been applied to is reported', async () => {
-    const checks = await checkDatabase(handle, { migrationsDir: MIGRATIONS_DIR });
+    const checks = await checkDatabase(handle, { migrationsDir: MIGRATIONS_DIR, models });
     expect(find(checks, 'connection')?.ok).toBe(true);
     expect(find(checks, 'migrations')).toMatchObject({
       ok: false,
@@ -92,6 +116,7 @@ describe.each(engines)('checkDatabase on %s', (engine) => {
 
     const checks = await checkDatabase(handle, {
       migrationsDir: MIGRATIONS_DIR,
+      models,
       onCheck: (c) => told.push(c),
     });
 

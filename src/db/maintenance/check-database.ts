@@ -3,6 +3,8 @@ import type { DatabaseHandle } from '../create-database.ts';
 import type { Engine } from '../engine.ts';
 import { DatabaseUnreachableError } from '../errors.ts';
 import { createMigrator, type MigrationStatus } from '../migrate/index.ts';
+import { compareSchema, describeOperation } from '../schema/index.ts';
+import type { TableSpec } from '../table.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the checks read catalogues, not model tables
 type AnyDb = Kysely<any>;
@@ -17,6 +19,9 @@ export interface DatabaseCheck {
 export interface CheckDatabaseOptions {
   /** The migrations the database should be at the head of. */
   readonly migrationsDir: string;
+  /** The models the schema should match, and the tables to leave out of that comparison. */
+  readonly models: readonly TableSpec[];
+  readonly ignoreTables?: readonly string[];
   /** Told of each check as soon as it is done. */
   readonly onCheck?: (check: DatabaseCheck) => void;
 }
@@ -61,7 +66,25 @@ export async function checkDatabase(
   const status = await migrator.status();
   record(checkPendingMigrations(status));
   record(checkMigrationFiles(status));
+  if (status.hasVersionTable) record(await checkSchemaMatchesModels(handle.db, options));
   return checks;
+}
+
+/** Drift: a change made by hand, or a model changed without its migration. */
+async function checkSchemaMatchesModels(
+  db: AnyDb,
+  options: CheckDatabaseOptions,
+): Promise<DatabaseCheck> {
+  const name = 'schema';
+  const differences = (
+    await compareSchema({ db, models: options.models, ignoreTables: options.ignoreTables })
+  ).map(describeOperation);
+  if (differences.length === 0) return { name, ok: true, detail: 'matches the models' };
+  return {
+    name,
+    ok: false,
+    detail: `differs from the models: ${quote(differences)}; \`ctrip migrate check\` lists it all`,
+  };
 }
 
 async function checkConnection(handle: DatabaseHandle): Promise<DatabaseCheck> {
