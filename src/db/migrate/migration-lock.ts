@@ -6,7 +6,7 @@ import { MigrationLockTimeoutError } from './errors.ts';
 type AnyDb = Kysely<any>;
 
 /** Any fixed 64-bit number: every cTrip process uses the same one for migrations. */
-const ADVISORY_LOCK_KEY = 7_263_148_901_527_004n;
+export const ADVISORY_LOCK_KEY = 7_263_148_901_527_004n;
 const LOCK_POLL_MS = 200;
 
 export interface MigrationLockOptions {
