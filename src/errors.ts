@@ -21,10 +21,6 @@ export class CtripError extends Error {
   }
 }
 
-export function isCtripError(error: unknown): error is CtripError {
-  return error instanceof CtripError;
-}
-
 /** The message of whatever was thrown, for wrapping foreign errors. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
