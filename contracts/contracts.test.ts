@@ -37,21 +37,27 @@ describe('test tokens on a real Anvil node', () => {
     return receipt.contractAddress;
   }
 
+  /** Mints `amount` of a test token to the funded account and waits for it to be mined. */
+  async function mintToSelf(address: `0x${string}`, amount: bigint) {
+    // Both tokens share mint(address,uint256); the TestToken ABI describes it for either.
+    const hash = await wallet.writeContract({
+      address,
+      abi: testTokenAbi,
+      functionName: 'mint',
+      args: [account.address, amount],
+      account,
+      chain: foundry,
+    });
+    await chain.waitForTransactionReceipt({ hash });
+  }
+
   it('TestToken has the decimals it was given, mints, and logs a Transfer per transfer', async () => {
     const token = await deploy(testTokenAbi, testTokenBytecode);
     expect(
       await chain.readContract({ address: token, abi: testTokenAbi, functionName: 'decimals' }),
     ).toBe(6);
 
-    const mint = await wallet.writeContract({
-      address: token,
-      abi: testTokenAbi,
-      functionName: 'mint',
-      args: [account.address, 2n ** 200n],
-      account,
-      chain: foundry,
-    });
-    await chain.waitForTransactionReceipt({ hash: mint });
+    await mintToSelf(token, 2n ** 200n);
     const transfer = await wallet.writeContract({
       address: token,
       abi: testTokenAbi,
@@ -75,15 +81,7 @@ describe('test tokens on a real Anvil node', () => {
 
   it('NoReturnToken transfers like USDT: the call succeeds and returns no data', async () => {
     const token = await deploy(noReturnTokenAbi, noReturnTokenBytecode);
-    const mint = await wallet.writeContract({
-      address: token,
-      abi: noReturnTokenAbi,
-      functionName: 'mint',
-      args: [account.address, 10n],
-      account,
-      chain: foundry,
-    });
-    await chain.waitForTransactionReceipt({ hash: mint });
+    await mintToSelf(token, 10n);
     const { data } = await chain.call({
       account: account.address,
       to: token,
