@@ -4,7 +4,17 @@ import type { NewRowOf } from '../src/db/table.ts';
 
 /** One payment as the benchmark inserts it: what creating a payment writes, defaults aside. */
 export type NewPayment = Required<
-  Pick<NewRowOf<typeof payments>, 'id' | 'token_id' | 'chain' | 'address' | 'amount' | 'expires_at'>
+  Pick<
+    NewRowOf<typeof payments>,
+    | 'id'
+    | 'token_id'
+    | 'chain'
+    | 'address'
+    | 'address_index'
+    | 'amount'
+    | 'expires_at'
+    | 'watch_until'
+  >
 >;
 
 /** What every side of the benchmark inserts and looks up: generated once, shared by all. */
@@ -25,6 +35,7 @@ const CHAIN = 'ethereum';
 /** 96-bit amounts: above 2^64, so the uint256 path (numeric / decimal text) is exercised. */
 const AMOUNT_BYTES = 12;
 const EXPIRY_MS = 30 * 60_000;
+const LATE_WINDOW_MS = 24 * 3_600_000;
 
 /**
  * Random payments on one chain for one token, and a random choice of their deposit
@@ -41,8 +52,10 @@ export function createPaymentFixtures(params: CreatePaymentFixturesParams): Paym
       token_id: tokenId,
       chain: CHAIN,
       address: `0x${randomBytes(20).toString('hex')}`,
+      address_index: BigInt(i),
       amount: BigInt(`0x${randomBytes(AMOUNT_BYTES).toString('hex')}`),
       expires_at: new Date(expiresAt + i),
+      watch_until: new Date(expiresAt + LATE_WINDOW_MS + i),
     });
   }
   const order = rows.map((row) => row.address);

@@ -2,7 +2,16 @@ import pg from 'pg';
 import type { NewPayment } from './fixtures.ts';
 import { checksumOf, PaymentNotFoundError, type Workload } from './workload.ts';
 
-const INSERT_COLUMNS = ['id', 'token_id', 'chain', 'address', 'amount', 'expires_at'] as const;
+const INSERT_COLUMNS = [
+  'id',
+  'token_id',
+  'chain',
+  'address',
+  'address_index',
+  'amount',
+  'expires_at',
+  'watch_until',
+] as const;
 const LOOKUP_SQL = 'SELECT * FROM payments WHERE chain = $1 AND address = $2';
 const LOOKUP_BY_ADDRESS_SQL = 'SELECT * FROM payments WHERE address = $1';
 
@@ -100,8 +109,10 @@ function toParameters(batch: readonly NewPayment[]): unknown[] {
       row.token_id,
       row.chain,
       row.address,
+      row.address_index.toString(),
       row.amount.toString(),
       row.expires_at,
+      row.watch_until,
     );
   }
   return parameters;

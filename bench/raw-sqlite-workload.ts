@@ -2,7 +2,16 @@ import Database from 'better-sqlite3';
 import type { NewPayment } from './fixtures.ts';
 import { checksumOf, PaymentNotFoundError, type Workload } from './workload.ts';
 
-const INSERT_COLUMNS = ['id', 'token_id', 'chain', 'address', 'amount', 'expires_at'] as const;
+const INSERT_COLUMNS = [
+  'id',
+  'token_id',
+  'chain',
+  'address',
+  'address_index',
+  'amount',
+  'expires_at',
+  'watch_until',
+] as const;
 const LOOKUP_SQL = 'SELECT * FROM payments WHERE chain = ? AND address = ?';
 const LOOKUP_BY_ADDRESS_SQL = 'SELECT * FROM payments WHERE address = ?';
 
@@ -103,8 +112,10 @@ function toParameters(batch: readonly NewPayment[]): unknown[] {
       row.token_id,
       row.chain,
       row.address,
+      row.address_index.toString(),
       row.amount.toString(),
       row.expires_at.toISOString(),
+      row.watch_until.toISOString(),
     );
   }
   return parameters;

@@ -8,7 +8,7 @@ import {
   migrationText,
   projectHead,
 } from '../../../test/migrations-dir.ts';
-import { insertToken, paymentRow } from '../../../test/rows.ts';
+import { insertToken, paymentRow, transferRow } from '../../../test/rows.ts';
 import { snapshotSchema } from '../../../test/schema-snapshot.ts';
 import type { DatabaseHandle } from '../create-database.ts';
 import { batchAlterTable } from './batch-alter-table.ts';
@@ -82,7 +82,7 @@ describe.each(engines)('batchAlterTable on %s', (engine) => {
     // confirmations default is the new one.
     await handle.db
       .insertInto('transactions')
-      .values({ ...transferRow(paymentId), block_hash: null as unknown as string })
+      .values({ ...transferRow(paymentId, tokenId), block_hash: null as unknown as string })
       .execute();
     await expect(
       handle.db
@@ -102,7 +102,7 @@ describe.each(engines)('batchAlterTable on %s', (engine) => {
     // Foreign keys survive the rebuild: a transfer to no payment is refused, and the
     // cascade from payments to transactions still works.
     await expect(
-      handle.db.insertInto('transactions').values(transferRow(v7())).execute(),
+      handle.db.insertInto('transactions').values(transferRow(v7(), tokenId)).execute(),
     ).rejects.toThrow();
     await handle.db.deleteFrom('payments').where('id', '=', second).execute();
 
@@ -119,7 +119,7 @@ describe.each(engines)('batchAlterTable on %s', (engine) => {
       migrationText(
         BATCH,
         `await batchAlterTable(db, 'transactions', (b) => b.alterColumn('status', { default: serverDefault.literal('seen') }));
-         await sql\`insert into transactions (id, payment_id, chain, tx_hash, log_index, block_number, block_hash, amount) values ('018f0000-0000-7000-8000-000000000001', '018f0000-0000-7000-8000-000000000002', 'eth', '0x1', 0, 1, '0xb', '1')\`.execute(db);`,
+         await sql\`insert into transactions (id, payment_id, token_id, chain, tx_hash, log_index, from_address, block_number, block_hash, amount) values ('018f0000-0000-7000-8000-000000000001', '018f0000-0000-7000-8000-000000000002', '018f0000-0000-7000-8000-000000000003', 'eth', '0x1', 0, '0xf', 1, '0xb', '1')\`.execute(db);`,
         '',
       ),
     );
@@ -153,19 +153,6 @@ describe.each(engines)('batchAlterTable on %s', (engine) => {
   });
 });
 
-function transferRow(paymentId: string) {
-  return {
-    id: v7(),
-    payment_id: paymentId,
-    chain: 'eth',
-    tx_hash: `0x${v7().replaceAll('-', '')}`,
-    log_index: 0,
-    block_number: 100n,
-    block_hash: '0xblock',
-    amount: 5n,
-  };
-}
-
 async function insertPayment(
   handle: DatabaseHandle,
   tokenId: string,
@@ -185,6 +172,6 @@ async function insertPayment(
 async function insertPaymentWithTransfer(handle: DatabaseHandle) {
   const tokenId = await insertToken(handle.db);
   const paymentId = await insertPayment(handle, tokenId, '0x01');
-  await handle.db.insertInto('transactions').values(transferRow(paymentId)).execute();
+  await handle.db.insertInto('transactions').values(transferRow(paymentId, tokenId)).execute();
   return { paymentId, tokenId };
 }

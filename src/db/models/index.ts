@@ -1,21 +1,47 @@
 import type { TableOf, TableSpec } from '../table.ts';
+import { chainHeaders } from './chain-headers.ts';
 import { chainStates } from './chain-states.ts';
+import { leases } from './leases.ts';
+import { paymentEvents } from './payment-events.ts';
 import { payments } from './payments.ts';
+import { sequences } from './sequences.ts';
 import { tokens } from './tokens.ts';
 import { transactions } from './transactions.ts';
 
-export { chainStates, payments, tokens, transactions };
+export {
+  chainHeaders,
+  chainStates,
+  leases,
+  paymentEvents,
+  payments,
+  sequences,
+  tokens,
+  transactions,
+};
 
 /**
  * Every model, in dependency order. This registry is the metadata the value codecs, the
  * migration tool and drift checks read: a table missing here is invisible to them.
  */
-export const models: readonly TableSpec[] = [tokens, chainStates, payments, transactions];
+export const models: readonly TableSpec[] = [
+  tokens,
+  chainStates,
+  chainHeaders,
+  payments,
+  transactions,
+  paymentEvents,
+  leases,
+  sequences,
+];
 
 /** The Kysely database type of cTrip. */
 export interface Database {
   tokens: TableOf<typeof tokens>;
   chain_states: TableOf<typeof chainStates>;
+  chain_headers: TableOf<typeof chainHeaders>;
   payments: TableOf<typeof payments>;
   transactions: TableOf<typeof transactions>;
+  payment_events: TableOf<typeof paymentEvents>;
+  leases: TableOf<typeof leases>;
+  sequences: TableOf<typeof sequences>;
 }

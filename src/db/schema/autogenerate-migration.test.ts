@@ -8,7 +8,7 @@ import {
   migrationText,
   projectHead,
 } from '../../../test/migrations-dir.ts';
-import { insertToken, paymentRow } from '../../../test/rows.ts';
+import { insertToken, paymentRow, transferRow } from '../../../test/rows.ts';
 import { snapshotSchema } from '../../../test/schema-snapshot.ts';
 import { col } from '../columns.ts';
 import type { DatabaseHandle } from '../create-database.ts';
@@ -188,17 +188,21 @@ async function seed(handle: DatabaseHandle): Promise<void> {
   await db.insertInto('payments').values(payment).execute();
   await db
     .insertInto('transactions')
-    .values({
-      id: newId(),
-      payment_id: payment.id,
-      chain: 'eth',
-      tx_hash: '0xabc',
-      log_index: 0,
-      block_number: 5n,
-      block_hash: '0xblock',
-      amount: 1n,
-    })
+    .values(transferRow(payment.id, tokenId, { tx_hash: '0xabc', block_number: 5n, amount: 1n }))
     .execute();
+  await db
+    .insertInto('chain_headers')
+    .values({ chain: 'eth', number: 10n, hash: '0xb10', parent_hash: '0xb9' })
+    .execute();
+  await db
+    .insertInto('payment_events')
+    .values({ id: newId(), payment_id: payment.id, type: 'payment.created', data: { n: 1 } })
+    .execute();
+  await db
+    .insertInto('leases')
+    .values({ name: 'scan:eth', holder: 'test', expires_at: new Date('2030-01-01T00:00:00Z') })
+    .execute();
+  await db.insertInto('sequences').values({ name: 'deposit_address', next_value: 1n }).execute();
 }
 
 async function countRows(handle: DatabaseHandle, tables: readonly string[]): Promise<number[]> {
