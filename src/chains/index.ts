@@ -1,0 +1,36 @@
+export { type BlockHeader, getBlockHeaders } from './calls/get-block-headers.ts';
+export {
+  type BlockTransaction,
+  type BlockWithTransfers,
+  getBlocksWithTransactions,
+} from './calls/get-blocks-with-transactions.ts';
+export { getChainIdOf } from './calls/get-chain-id-of.ts';
+export { getHeadBlockNumber } from './calls/get-head-block-number.ts';
+export { getReceiptStatuses, type ReceiptStatus } from './calls/get-receipt-statuses.ts';
+export { type FinalityTag, getTaggedBlockNumber } from './calls/get-tagged-block-number.ts';
+export {
+  type GetTransferLogsParams,
+  getTransferLogs,
+  TRANSFER_TOPIC,
+  type TransferLog,
+} from './calls/get-transfer-logs.ts';
+export { verifyChainId } from './calls/verify-chain-id.ts';
+export {
+  type ChainClient,
+  type ChainClientLogger,
+  type CreateChainClientParams,
+  createChainClient,
+  type EndpointOutcome,
+  type EndpointStats,
+} from './chain-client.ts';
+export {
+  ChainIdMismatchError,
+  type EndpointFailure,
+  isRangeTooLargeError,
+  RpcBadResponseError,
+  RpcBlockUnavailableError,
+  RpcRangeTooLargeError,
+  RpcRequestRejectedError,
+  RpcUnavailableError,
+} from './errors.ts';
+export { redactRpcUrl } from './redact-rpc-url.ts';
