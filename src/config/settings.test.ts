@@ -8,11 +8,17 @@ import { DEVELOPMENT_SECRET_KEY, loadSettings } from './settings.ts';
 
 const PRIVATE_KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 const SECRET_KEY = 'k9X2vQ7mL4pR8sT1wY6zA3bC5dE0fG2hJ4kM7nP9qR';
+/** A freshly generated mnemonic (never funded) and its account xpub (m/44'/60'/0'). */
+const MNEMONIC =
+  'program spice invite spend opera clutch hurdle addict retire chest another become';
+const XPUB =
+  'xpub6DWkdnA5gTHCc1LueTYZEr5zLZ3FdRgXMHWPNTLAJE96v3jvj3wX4uDEzTE7gwpJ85N9AVXikDGVwyLEzdsww6TcNtiXag8UZzYMCXy7Dbn';
 const PRODUCTION = {
   ENV: 'production',
   DATABASE_URL: 'postgresql://ctrip:s3cret-pw@db.internal:5432/ctrip',
   PRIVATE_KEY,
   SECRET_KEY,
+  XPUB,
 };
 
 function load(env: Record<string, string>, cwd = '/srv/ctrip') {
@@ -174,9 +180,82 @@ describe('settings', () => {
     expect(lines[0]).toMatch(message);
   });
 
+  it('refuses production without MNEMONIC or XPUB, with a published test mnemonic, or with both', () => {
+    const { XPUB: _, ...withoutKeys } = PRODUCTION;
+    expect(problems(withoutKeys)).toEqual([
+      'MNEMONIC: or XPUB is required in production (where deposit addresses come from)',
+    ]);
+    const junk = 'test test test test test test test test test test test junk';
+    expect(problems({ ...withoutKeys, MNEMONIC: junk })).toEqual([
+      'MNEMONIC: is a published test mnemonic; anyone could take the money sent to its addresses',
+    ]);
+    expect(problems({ ...PRODUCTION, MNEMONIC })[0]).toMatch(/^XPUB: and MNEMONIC are both set/);
+  });
+
+  it('takes deposit keys from XPUB or MNEMONIC, and the development mnemonic only outside production', () => {
+    expect(load(PRODUCTION).depositKeys).toEqual({ kind: 'xpub', xpub: XPUB });
+    const { XPUB: _, ...withoutKeys } = PRODUCTION;
+    const fromMnemonic = load({ ...withoutKeys, MNEMONIC }).depositKeys;
+    expect(fromMnemonic.kind === 'mnemonic' && fromMnemonic.mnemonic.reveal()).toBe(MNEMONIC);
+    const development = load({}).depositKeys;
+    expect(development.kind === 'mnemonic' && development.development).toBe(true);
+  });
+
+  it('names a bad mnemonic without echoing its words', () => {
+    const lines = problems({
+      MNEMONIC:
+        'program spice invite spend opera clutch hurdle addict retire chest another another',
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^MNEMONIC: /);
+    expect(lines[0]).not.toContain('spice');
+  });
+
+  it('reads the chains from CHAINS_FILE relative to the working directory, and reports its problems', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctrip-chains-'));
+    writeFileSync(
+      join(dir, 'chains.yaml'),
+      [
+        '- name: local',
+        '  chain_id: 31337',
+        '  rpc_urls: [http://127.0.0.1:8545]',
+        '  confirmations: 2',
+        '  native: { symbol: ETH }',
+      ].join('\n'),
+    );
+    const settings = load({ CHAINS_FILE: 'chains.yaml' }, dir);
+    expect(settings.chains.map((c) => [c.name, c.chainId])).toEqual([['local', 31337]]);
+    expect(load({}, dir).chains).toEqual([]);
+    const lines = problems({ CHAINS_FILE: join(dir, 'missing.yaml') });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^CHAINS_FILE: .*missing\.yaml/);
+  });
+
+  it('reads payment lifetimes and the late-payment policy', () => {
+    expect(load({}).payments).toEqual({
+      defaultLifetimeSeconds: 1800,
+      lateWindowSeconds: 86_400,
+      latePayments: 'accept',
+    });
+    const custom = load({
+      PAYMENT_EXPIRES_IN_SECONDS: '600',
+      LATE_PAYMENT_WINDOW_SECONDS: '0',
+      LATE_PAYMENTS: 'flag',
+    });
+    expect(custom.payments).toEqual({
+      defaultLifetimeSeconds: 600,
+      lateWindowSeconds: 0,
+      latePayments: 'flag',
+    });
+    expect(problems({ LATE_PAYMENTS: 'maybe' })).toEqual([
+      'LATE_PAYMENTS: must be one of accept, flag (got "maybe")',
+    ]);
+  });
+
   it('lists every problem at once and never a secret value', () => {
     const lines = problems({
       ENV: 'production',
+      XPUB,
       DATABASE_URL: 'mysql://root:hunter2-db-pass@h/db',
       PRIVATE_KEY: 'nothex-but-secret-material',
       SECRET_KEY: 'tiny-secret-value',
@@ -204,6 +283,7 @@ describe('ctrip config', () => {
   it('prints effective settings with secrets redacted', async () => {
     const result = await runCtrip(['config', '--json'], {
       ENV: 'production',
+      MNEMONIC,
       DATABASE_URL: 'postgresql://ctrip:s3cret-pw@db.internal:5432/ctrip',
       PRIVATE_KEY,
       SECRET_KEY,
@@ -220,7 +300,8 @@ describe('ctrip config', () => {
     expect(value('REDIS_URL')).toBe('redis://:***@cache:6379');
     expect(value('PRIVATE_KEY')).toBe('[redacted]');
     expect(value('SECRET_KEY')).toBe('[redacted]');
-    for (const secret of ['s3cret-pw', 'redis-pw', PRIVATE_KEY.slice(2), SECRET_KEY]) {
+    expect(value('MNEMONIC')).toBe('[redacted]');
+    for (const secret of ['s3cret-pw', 'redis-pw', PRIVATE_KEY.slice(2), SECRET_KEY, 'spice']) {
       expect(result.stdout + result.stderr).not.toContain(secret);
     }
   });
@@ -228,6 +309,7 @@ describe('ctrip config', () => {
   it('exits 2 with one line per invalid setting and no secret in the output', async () => {
     const result = await runCtrip(['config'], {
       ENV: 'production',
+      XPUB,
       DATABASE_URL: 'postgresql://ctrip:s3cret-pw@db.internal:5432/ctrip',
       PRIVATE_KEY: 'zz-not-a-key-but-secret',
       SECRET_KEY: DEVELOPMENT_SECRET_KEY,

@@ -1,9 +1,16 @@
 import { resolve } from 'node:path';
+import {
+  checkMnemonic,
+  checkXpub,
+  DEVELOPMENT_MNEMONIC,
+  isWellKnownMnemonic,
+} from '../wallet/index.ts';
+import { type ChainConfig, readChainsFile } from './chains-file.ts';
 import type { DatabaseTarget } from './database-url.ts';
 import { DatabaseUrlError, parseDatabaseUrl, redactUrlCredentials } from './database-url.ts';
-import { ConfigError, type ConfigIssue } from './errors.ts';
 import { Secret } from './secret.ts';
-import { type RawValue, readRawSettings, type SettingSource } from './sources.ts';
+import { SettingsReader } from './settings-reader.ts';
+import { readRawSettings, type SettingSource } from './sources.ts';
 
 export type Environment = 'development' | 'production' | 'testing';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -34,8 +41,26 @@ export interface Settings {
   readonly secretKey: Secret;
   readonly logLevel: LogLevel;
   readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  /** Where deposit addresses come from (MNEMONIC, XPUB, or the development mnemonic). */
+  readonly depositKeys: DepositKeySettings;
+  /** The chains from CHAINS_FILE; empty when none is configured. */
+  readonly chains: readonly ChainConfig[];
+  readonly payments: PaymentSettings;
   /** For `ctrip config`: each variable's printable value and where it came from. */
   readonly report: readonly SettingReport[];
+}
+
+export type DepositKeySettings =
+  | { readonly kind: 'mnemonic'; readonly mnemonic: Secret; readonly development: boolean }
+  | { readonly kind: 'xpub'; readonly xpub: string };
+
+export interface PaymentSettings {
+  /** How long a new payment waits for its money unless the merchant says otherwise. */
+  readonly defaultLifetimeSeconds: number;
+  /** How long after expiry the address is still scanned, so late money is recorded. */
+  readonly lateWindowSeconds: number;
+  /** `accept`: late money that completes a payment confirms it; `flag`: it stays expired. */
+  readonly latePayments: 'accept' | 'flag';
 }
 
 export interface SettingReport {
@@ -101,6 +126,16 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const port = reader.integer('PORT', 8000, 1, 65_535);
   const publicUrl = reader.string('PUBLIC_URL', `http://${host}:${port}`, checkHttpUrl);
   const logLevel = reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+  const depositKeys = readDepositKeys(reader, production);
+  const chainsFile = reader.string('CHAINS_FILE', '');
+  const chains = chainsFile
+    ? reader.file('CHAINS_FILE', resolve(cwd, chainsFile), readChainsFile)
+    : [];
+  const payments: PaymentSettings = Object.freeze({
+    defaultLifetimeSeconds: reader.integer('PAYMENT_EXPIRES_IN_SECONDS', 1800, 60, 30 * 86_400),
+    lateWindowSeconds: reader.integer('LATE_PAYMENT_WINDOW_SECONDS', 86_400, 0, 365 * 86_400),
+    latePayments: reader.oneOf('LATE_PAYMENTS', ['accept', 'flag'], 'accept'),
+  });
 
   reader.throwIfInvalid();
   return Object.freeze({
@@ -112,6 +147,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     secretKey,
     logLevel,
     http: Object.freeze({ host, port, publicUrl: publicUrl.replace(/\/+$/, '') }),
+    depositKeys,
+    chains: Object.freeze(chains ?? []),
+    payments,
     report: Object.freeze(reader.report()),
   });
 }
@@ -162,6 +200,36 @@ function readDatabase(reader: SettingsReader, production: boolean, cwd: string) 
       splitList(reader.string('MIGRATE_IGNORE_TABLES', '', checkTableList)),
     ),
   };
+}
+
+function readDepositKeys(reader: SettingsReader, production: boolean): DepositKeySettings {
+  const mnemonic = reader.secret('MNEMONIC', {
+    check: (value) =>
+      checkMnemonic(value) ??
+      (production && isWellKnownMnemonic(value)
+        ? 'is a published test mnemonic; anyone could take the money sent to its addresses'
+        : undefined),
+  });
+  const xpub = reader.string('XPUB', '', (value) => (value ? checkXpub(value) : undefined));
+  if (mnemonic && xpub) {
+    reader.problem(
+      'XPUB',
+      'and MNEMONIC are both set; set one (XPUB alone keeps private keys out of this process)',
+    );
+  }
+  if (xpub) return Object.freeze({ kind: 'xpub', xpub: xpub.trim() });
+  if (mnemonic) return Object.freeze({ kind: 'mnemonic', mnemonic, development: false });
+  if (production) {
+    reader.problem(
+      'MNEMONIC',
+      'or XPUB is required in production (where deposit addresses come from)',
+    );
+  }
+  return Object.freeze({
+    kind: 'mnemonic',
+    mnemonic: reader.defaulted('MNEMONIC', new Secret(DEVELOPMENT_MNEMONIC)),
+    development: true,
+  });
 }
 
 function splitList(value: string): string[] {
@@ -215,93 +283,4 @@ function checkHttpUrl(value: string): string | undefined {
     // falls through to the message
   }
   return 'must be an http:// or https:// URL';
-}
-
-interface SecretOptions {
-  /** Non-empty: the message when the variable is missing. */
-  readonly required?: string;
-  readonly fallback?: string;
-  readonly check?: (value: string) => string | undefined;
-  /** How to print the value in `ctrip config` (e.g. a URL without its password); hidden otherwise. */
-  readonly printable?: (value: string) => string;
-}
-
-/** Reads variables one by one, collecting every problem and what `ctrip config` shows. */
-class SettingsReader {
-  readonly #raw: ReadonlyMap<string, RawValue>;
-  readonly #issues: ConfigIssue[] = [];
-  readonly #report: SettingReport[] = [];
-
-  constructor(raw: ReadonlyMap<string, RawValue>) {
-    this.#raw = raw;
-  }
-
-  string(name: string, fallback: string, check?: (value: string) => string | undefined): string {
-    const raw = this.#raw.get(name);
-    const value = raw?.value ?? fallback;
-    this.#note(name, value, raw?.source ?? 'default', false);
-    const problem = check?.(value);
-    if (problem) this.#issue(name, `${problem} (got ${JSON.stringify(value)})`);
-    return value;
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.string(name, fallback);
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.#issue(name, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
-    return fallback;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const text = this.string(name, String(fallback));
-    const value = Number(text);
-    if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
-      this.#issue(
-        name,
-        `must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`,
-      );
-      return fallback;
-    }
-    return value;
-  }
-
-  /** A secret is never echoed: problems say what is wrong, not what was given. */
-  secret(name: string, options: SecretOptions = {}): Secret | undefined {
-    const raw = this.#raw.get(name);
-    const value = raw?.value ?? options.fallback;
-    const source = raw ? raw.source : 'default';
-    if (value === undefined) {
-      this.#note(name, null, 'default', true);
-      if (options.required) this.#issue(name, options.required);
-      return undefined;
-    }
-    this.#note(name, options.printable ? options.printable(value) : '[redacted]', source, true);
-    const problem = options.check?.(value);
-    if (problem) this.#issue(name, problem);
-    return new Secret(value);
-  }
-
-  /** Records that a secret took its default (which the caller supplies). */
-  defaulted(name: string, value: Secret): Secret {
-    const entry = this.#report.find((r) => r.variable === name);
-    if (entry) Object.assign(entry, { source: 'default', value: '[development default]' });
-    return value;
-  }
-
-  throwIfInvalid(): void {
-    if (this.#issues.length > 0) throw new ConfigError(this.#issues);
-  }
-
-  report(): SettingReport[] {
-    return this.#report.map((r) => Object.freeze({ ...r }));
-  }
-
-  /** `value` is already safe to print. */
-  #note(variable: string, value: string | null, source: SettingSource, secret: boolean): void {
-    this.#report.push({ variable, value, source, secret });
-  }
-
-  #issue(variable: string, message: string): void {
-    this.#issues.push({ variable, message });
-  }
 }
