@@ -57,6 +57,7 @@ export function transferRow(
     from_address: '0x000000000000000000000000000000000000dead',
     block_number: 100n,
     block_hash: '0xblock',
+    block_time: new Date('2029-12-31T00:00:00.000Z'),
     amount: 5n,
     ...fields,
   };

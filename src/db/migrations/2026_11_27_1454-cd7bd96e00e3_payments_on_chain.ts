@@ -94,10 +94,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('payments')
     .columns(['chain', 'watch_until'])
     .execute();
+  await db.schema
+    .createIndex('transactions_chain_status_idx')
+    .on('transactions')
+    .columns(['chain', 'status'])
+    .execute();
   await batchAlterTable(db, 'transactions', (b) =>
     b
       .addColumn('token_id', 'uuid', { nullable: false })
       .addColumn('from_address', 'text', { nullable: false })
+      .addColumn('block_time', 'timestamp', { nullable: false })
       .addColumn('updated_at', 'timestamp', { nullable: false, default: serverDefault.now })
       .addForeignKey('transactions_token_id_fkey', ['token_id'], {
         table: 'tokens',
@@ -110,9 +116,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 // biome-ignore lint/suspicious/noExplicitAny: see up
 export async function down(db: Kysely<any>): Promise<void> {
   await batchAlterTable(db, 'transactions', (b) => b.dropForeignKey('transactions_token_id_fkey'));
+  await db.schema.dropIndex('transactions_chain_status_idx').execute();
   await db.schema.dropIndex('payments_chain_watch_until_idx').execute();
   // WARNING: drops column transactions.updated_at and its values.
   await db.schema.alterTable('transactions').dropColumn('updated_at').execute();
+  // WARNING: drops column transactions.block_time and its values.
+  await db.schema.alterTable('transactions').dropColumn('block_time').execute();
   // WARNING: drops column transactions.from_address and its values.
   await db.schema.alterTable('transactions').dropColumn('from_address').execute();
   // WARNING: drops column transactions.token_id and its values.

@@ -17,6 +17,8 @@ export const transactions = defineTable('transactions', {
     from_address: col.text(),
     block_number: col.bigint(),
     block_hash: col.text(),
+    /** The block's timestamp: whether money came before the payment expired is decided by it. */
+    block_time: col.timestamp(),
     amount: col.uint256(),
     confirmations: col.integer().default(0),
     /** pending (too few confirmations), confirmed, or removed (its block left the chain). */
@@ -26,5 +28,6 @@ export const transactions = defineTable('transactions', {
   },
   // A rescan of the same block finds the same (chain, tx_hash, log_index): never counted twice.
   uniques: [{ columns: ['chain', 'tx_hash', 'log_index'] }],
-  indexes: [{ columns: ['payment_id'] }],
+  // The scanner recounts confirmations of the chain's unconfirmed transfers on every pass.
+  indexes: [{ columns: ['payment_id'] }, { columns: ['chain', 'status'] }],
 });
