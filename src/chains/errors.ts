@@ -197,3 +197,14 @@ function systemCodeOf(error: Error): string {
   }
   return '';
 }
+
+/** The chains file gives a known token other decimals than it had: stored amounts would change meaning. */
+export class TokenDecimalsChangedError extends CtripError {
+  constructor(token: string, stored: number, configured: number) {
+    super(
+      'TOKEN_DECIMALS_CHANGED',
+      `token ${token} has ${stored} decimals in the database but ${configured} in the chains file; amounts already stored would change meaning. Fix the chains file (a token with other decimals needs another contract address)`,
+      { details: { token, stored, configured } },
+    );
+  }
+}

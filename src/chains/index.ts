@@ -23,6 +23,7 @@ export {
   type EndpointOutcome,
   type EndpointStats,
 } from './chain-client.ts';
+export { type ConnectChainsResult, type ConnectedChain, connectChains } from './connect-chains.ts';
 export {
   ChainIdMismatchError,
   type EndpointFailure,
@@ -32,5 +33,7 @@ export {
   RpcRangeTooLargeError,
   RpcRequestRejectedError,
   RpcUnavailableError,
+  TokenDecimalsChangedError,
 } from './errors.ts';
 export { redactRpcUrl } from './redact-rpc-url.ts';
+export { type SyncTokensResult, syncTokens } from './sync-tokens.ts';

@@ -1,0 +1,78 @@
+import type { Transaction } from 'kysely';
+import { newId } from '../db/ids.ts';
+import type { Database } from '../db/models/index.ts';
+import type { PaymentException, PaymentStatus } from './payment-status.ts';
+
+export type PaymentEventType =
+  | 'payment.created'
+  | 'payment.detected'
+  | 'payment.confirmed'
+  | 'payment.expired'
+  | 'payment.canceled'
+  | 'payment.reverted'
+  | 'payment.settled'
+  | 'payment.late'
+  | 'payment.underpaid'
+  | 'payment.overpaid';
+
+/** What an event row's `data` holds: the payment as the change left it. Amounts as decimal strings of base units. */
+export interface PaymentEventData {
+  readonly status: PaymentStatus;
+  readonly previous_status: PaymentStatus | null;
+  readonly exception: PaymentException | null;
+  readonly amount: string;
+  readonly amount_received: string;
+  readonly confirmations: number;
+}
+
+export interface PaymentSnapshot {
+  readonly status: PaymentStatus;
+  readonly exception: PaymentException | null;
+  readonly amount: bigint;
+  readonly amountReceived: bigint;
+  readonly confirmations: number;
+}
+
+/** The events a change from `before` to `after` announces, in the order they happened. */
+export function eventsForChange(
+  before: PaymentSnapshot,
+  after: PaymentSnapshot,
+): PaymentEventType[] {
+  const events: PaymentEventType[] = [];
+  if (before.status !== after.status) {
+    if (isStepBack(before.status, after.status)) events.push('payment.reverted');
+    else events.push(`payment.${after.status}` as PaymentEventType);
+  }
+  if (after.exception !== null && after.exception !== before.exception) {
+    events.push(`payment.${after.exception}`);
+  }
+  return events;
+}
+
+/** A payment that had money or confirmations and lost them: only a reorg does that. */
+function isStepBack(from: PaymentStatus, to: PaymentStatus): boolean {
+  if (from === 'confirmed') return to === 'detected' || to === 'pending' || to === 'expired';
+  return from === 'detected' && to === 'pending';
+}
+
+/** Writes one outbox row; call it in the transaction that made the change. */
+export async function recordPaymentEvent(
+  trx: Transaction<Database>,
+  paymentId: string,
+  type: PaymentEventType,
+  snapshot: PaymentSnapshot,
+  previousStatus: PaymentStatus | null,
+): Promise<void> {
+  const data: PaymentEventData = {
+    status: snapshot.status,
+    previous_status: previousStatus,
+    exception: snapshot.exception,
+    amount: snapshot.amount.toString(),
+    amount_received: snapshot.amountReceived.toString(),
+    confirmations: snapshot.confirmations,
+  };
+  await trx
+    .insertInto('payment_events')
+    .values({ id: newId(), payment_id: paymentId, type, data })
+    .execute();
+}
