@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MIGRATIONS_DIR } from '../src/db/migrate/index.ts';
+import { MIGRATIONS_DIR, readMigrationFiles } from '../src/db/migrate/index.ts';
 
 const SRC_DB = fileURLToPath(new URL('../src/db/', import.meta.url));
 const TMP_ROOT = fileURLToPath(new URL('./.tmp/', import.meta.url));
@@ -32,11 +32,17 @@ export function makeMigrationsDir(): MigrationsDir {
   return { dir, write, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The revisions of the project's migrations, base first, so tests follow the real chain
+ * instead of assuming how many migrations there are.
+ */
+export function projectRevisions(): string[] {
+  return readMigrationFiles(MIGRATIONS_DIR).map((f) => f.revision);
+}
+
 /** The revision of the project's newest migration. */
 export function projectHead(): string {
-  const names = readdirSync(MIGRATIONS_DIR).sort();
-  const last = names.at(-1) ?? '';
-  return /-([0-9a-f]{12})_/.exec(last)?.[1] ?? '';
+  return projectRevisions().at(-1) ?? '';
 }
 
 /** A migration file's text: `up`/`down` bodies run with `db` (Kysely) and `sql` in scope. */

@@ -1,13 +1,13 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { sql } from 'kysely';
-import { v7 } from 'uuid';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
 import { engines, migrateToHead, openDatabase, type TestDatabase } from '../../../test/database.ts';
+import { paymentRow } from '../../../test/rows.ts';
 import type { DatabaseHandle } from '../create-database.ts';
+import { newId } from '../ids.ts';
 import { createMigrationFile, MIGRATIONS_DIR, VERSION_TABLE } from '../migrate/index.ts';
 import { models } from '../models/index.ts';
 import { checkDatabase, type DatabaseCheck } from './check-database.ts';
@@ -143,18 +143,12 @@ describe('checkDatabase foreign keys on sqlite', () => {
 
   it('`ctrip db check` finds a row breaking a foreign key, names its table and exits 1', async () => {
     await migrate();
+    // A payment of a token that does not exist, as a bulk load with foreign keys off leaves
+    // it. The row comes from the shared fixture so it keeps up with the payments columns.
+    await sql`pragma foreign_keys = off`.execute(handle.db);
+    await handle.db.insertInto('payments').values(paymentRow(newId())).execute();
+    await sql`pragma foreign_keys = on`.execute(handle.db);
     await handle.close();
-    const target = database.settings.target;
-    if (target.engine !== 'sqlite') throw new Error('unreachable');
-    const raw = new Database(target.filename);
-    raw.pragma('foreign_keys = OFF');
-    raw
-      .prepare(
-        `insert into payments (id, token_id, chain, address, amount, expires_at)
-         values (?, ?, 'anvil', '0xdead', '1', '2026-01-01T00:00:00.000Z')`,
-      )
-      .run(v7(), v7());
-    raw.close();
 
     const result = await runCtrip(['db', 'check'], database.env);
 

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { engines, openDatabase, type TestDatabase } from '../../../test/database.ts';
+import { projectRevisions } from '../../../test/migrations-dir.ts';
 import { createMigrator, MIGRATIONS_DIR } from './index.ts';
 import { ADVISORY_LOCK_KEY } from './migration-lock.ts';
 
@@ -52,7 +53,10 @@ describe.each(engines)('the migration lock on %s', (engine) => {
 
       await release();
       const results = await blocked.upgrade();
-      expect(results.map((r) => r.status)).toEqual(['applied']);
+      // Every project migration, in order, and each applied by this run (none skipped).
+      expect(results.map((r) => [r.revision, r.status])).toEqual(
+        projectRevisions().map((revision) => [revision, 'applied']),
+      );
     } finally {
       await teardown();
     }

@@ -28,8 +28,12 @@ describe.each(engines)('comparing the models with a database on %s', (engine) =>
     opened = await setupMigratedDatabase(engine);
     const schema = await introspectSchema(opened.handle.db);
     expect(schema.tables.map((t) => t.name).sort()).toEqual([
+      'chain_headers',
       'chain_states',
+      'leases',
+      'payment_events',
       'payments',
+      'sequences',
       'tokens',
       'transactions',
     ]);
@@ -45,8 +49,14 @@ describe.each(engines)('comparing the models with a database on %s', (engine) =>
     expect(column('amount')?.type).toBe(engine === 'postgres' ? 'numeric(78,0)' : 'text');
     expect(payments).toMatchObject({
       primaryKey: ['id'],
-      uniques: [{ name: 'payments_chain_address_key', columns: ['chain', 'address'] }],
-      indexes: [{ name: 'payments_status_expires_at_idx', columns: ['status', 'expires_at'] }],
+      uniques: [
+        { name: 'payments_address_index_key', columns: ['address_index'] },
+        { name: 'payments_chain_address_key', columns: ['chain', 'address'] },
+      ],
+      indexes: [
+        { name: 'payments_chain_watch_until_idx', columns: ['chain', 'watch_until'] },
+        { name: 'payments_status_expires_at_idx', columns: ['status', 'expires_at'] },
+      ],
       foreignKeys: [
         {
           name: 'payments_token_id_fkey',
