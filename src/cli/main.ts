@@ -3,6 +3,7 @@ import { registerConfigCommand } from './commands/config.ts';
 import { registerDbCommand } from './commands/db.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 import { ExitCode } from './exit-codes.ts';
 import { reportError } from './output.ts';
 
@@ -12,6 +13,7 @@ const program = new Command('ctrip')
   .exitOverride();
 
 registerStartCommand(program);
+registerWorkerCommand(program);
 registerConfigCommand(program);
 registerMigrateCommand(program);
 registerDbCommand(program);

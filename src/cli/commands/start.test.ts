@@ -69,6 +69,8 @@ describe.each(engines)('ctrip start in production on %s', (engine) => {
     ENV: 'production',
     DATABASE_URL: database.url,
     PRIVATE_KEY: '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318',
+    // An account xpub of a freshly generated, never funded mnemonic: no private key needed.
+    XPUB: 'xpub6DWkdnA5gTHCc1LueTYZEr5zLZ3FdRgXMHWPNTLAJE96v3jvj3wX4uDEzTE7gwpJ85N9AVXikDGVwyLEzdsww6TcNtiXag8UZzYMCXy7Dbn',
     SECRET_KEY: 'k9X2vQ7mL4pR8sT1wY6zA3bC5dE0fG2hJ4kM7nP9qR',
   });
 

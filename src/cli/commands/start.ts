@@ -9,6 +9,8 @@ import {
 } from '../../db/migrate/index.ts';
 import { createLogger, type Logger } from '../../logger.ts';
 import { openDatabase, readSettings } from '../context.ts';
+import { startConfiguredWorker } from '../run-worker.ts';
+import { waitForStopSignal } from '../stop-signal.ts';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -24,13 +26,17 @@ export function registerStartCommand(program: Command): void {
         await database.close();
         throw error;
       }
-      // Listen before saying we run: a Ctrl+C right after the message must stop us cleanly.
-      const stopped = new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      // Until the API and workers hold the event loop open, this timer does.
+      const stopped = waitForStopSignal();
+      // Until the API holds the event loop open, this timer does (a worker with no chains has
+      // nothing pending).
       const keepAlive = setInterval(() => {}, 1 << 30);
+      const worker = await startConfiguredWorker(settings, database, logger).catch(
+        async (error) => {
+          clearInterval(keepAlive);
+          await database.close();
+          throw error;
+        },
+      );
       logger.info(
         { env: settings.env, database: describeDatabaseTarget(settings.database.target) },
         'cTrip started',
@@ -39,6 +45,7 @@ export function registerStartCommand(program: Command): void {
         `cTrip is running (${settings.env}); database: ${database.where}. Press Ctrl+C to stop.\n`,
       );
       logger.info({ signal: await stopped }, 'stopping');
+      await worker.stop();
       clearInterval(keepAlive);
       await database.close();
       logger.flush();

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { createLogger } from '../../logger.ts';
+import { openDatabase, readSettings } from '../context.ts';
+import { startConfiguredWorker } from '../run-worker.ts';
+import { waitForStopSignal } from '../stop-signal.ts';
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('run the background jobs (chain scanners, payment expiry) until interrupted')
+    .action(async () => {
+      const settings = readSettings();
+      const logger = createLogger(settings.logLevel);
+      const database = await openDatabase(settings);
+      const stopped = waitForStopSignal();
+      try {
+        const worker = await startConfiguredWorker(settings, database, logger);
+        process.stdout.write('cTrip worker is running. Press Ctrl+C to stop.\n');
+        logger.info({ signal: await stopped }, 'stopping');
+        await worker.stop();
+      } finally {
+        await database.close();
+        logger.flush();
+      }
+    });
+}

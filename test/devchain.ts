@@ -1,0 +1,159 @@
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  type Hex,
+  http,
+  type PublicClient,
+  type WalletClient,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { foundry } from 'viem/chains';
+import { noReturnTokenAbi, noReturnTokenBytecode } from '../contracts/artifacts/NoReturnToken.ts';
+import { testTokenAbi, testTokenBytecode } from '../contracts/artifacts/TestToken.ts';
+import type { ChainConfig } from '../src/config/chains-file.ts';
+import { ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEY, type AnvilNode, startAnvil } from './anvil.ts';
+
+/** Anvil's second funded account: pays the test payments, so the deployer's nonces stay apart. */
+export const PAYER_PRIVATE_KEY =
+  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d' as const;
+
+export interface DevChain {
+  readonly anvil: AnvilNode;
+  readonly url: string;
+  readonly publicClient: PublicClient;
+  readonly payer: WalletClient;
+  /** 6 decimals, a standard OpenZeppelin ERC-20. */
+  readonly usdc: Address;
+  /** 18 decimals. */
+  readonly dai: Address;
+  /** 6 decimals, `transfer` returns nothing (USDT-style). */
+  readonly usdt: Address;
+  /** Deployed but not in the chain configuration: its transfers must be ignored. */
+  readonly unlisted: Address;
+  /** The chain as the chains file would describe it; `overrides` replace fields. */
+  config(overrides?: Partial<ChainConfig>): ChainConfig;
+  sendNative(to: string, wei: bigint): Promise<Hex>;
+  sendToken(token: Address, to: string, amount: bigint): Promise<Hex>;
+  /** A transaction that is mined but reverts: a token transfer of more than the payer holds. */
+  sendRevertingTokenTransfer(token: Address, to: string): Promise<Hex>;
+  mine(blocks?: number): Promise<void>;
+  head(): Promise<bigint>;
+  /** Replaces the last `depth` blocks with empty ones (`anvil_reorg`). */
+  reorg(depth: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Anvil node with the test tokens deployed and the payer funded with each of them.
+ * Automine stays on: every transaction is its own block, as on a quiet chain.
+ */
+export async function startDevChain(): Promise<DevChain> {
+  const anvil = await startAnvil();
+  const transport = http(anvil.url);
+  const publicClient = createPublicClient({ chain: foundry, transport }) as PublicClient;
+  const deployer = privateKeyToAccount(ANVIL_PRIVATE_KEY);
+  const payerAccount = privateKeyToAccount(PAYER_PRIVATE_KEY);
+  const deployerWallet = createWalletClient({ account: deployer, chain: foundry, transport });
+  const payer = createWalletClient({ account: payerAccount, chain: foundry, transport });
+
+  async function deploy(kind: 'standard' | 'no-return', symbol: string, decimals: number) {
+    const hash = await deployerWallet.deployContract({
+      abi: kind === 'standard' ? testTokenAbi : noReturnTokenAbi,
+      bytecode: kind === 'standard' ? testTokenBytecode : noReturnTokenBytecode,
+      args: [`Test ${symbol}`, symbol, decimals],
+    });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (!receipt.contractAddress) throw new Error(`${symbol} was not deployed`);
+    const mint = await deployerWallet.writeContract({
+      address: receipt.contractAddress,
+      abi: testTokenAbi,
+      functionName: 'mint',
+      args: [payerAccount.address, 10n ** 40n],
+    });
+    await publicClient.waitForTransactionReceipt({ hash: mint });
+    return receipt.contractAddress.toLowerCase() as Address;
+  }
+
+  const usdc = await deploy('standard', 'USDC', 6);
+  const dai = await deploy('standard', 'DAI', 18);
+  const usdt = await deploy('no-return', 'USDT', 6);
+  const unlisted = await deploy('standard', 'NOPE', 6);
+
+  async function waitFor(hash: Hex): Promise<Hex> {
+    await publicClient.waitForTransactionReceipt({ hash });
+    return hash;
+  }
+
+  async function rpc(method: string, params: unknown[]): Promise<unknown> {
+    return publicClient.request({ method, params } as never);
+  }
+
+  return {
+    anvil,
+    url: anvil.url,
+    publicClient,
+    payer,
+    usdc,
+    dai,
+    usdt,
+    unlisted,
+    config: (overrides = {}) => ({
+      name: 'anvil',
+      chainId: ANVIL_CHAIN_ID,
+      rpcUrls: [anvil.url],
+      confirmations: { kind: 'depth', blocks: 3 },
+      reorgWindow: 16,
+      pollIntervalMs: 100,
+      maxBlockRange: 50,
+      startBlock: 0n,
+      native: { symbol: 'ETH', decimals: 18, underpaymentTolerance: 0n, minSweep: 0n },
+      tokens: [
+        { symbol: 'USDC', address: usdc, decimals: 6, underpaymentTolerance: 0n, minSweep: 0n },
+        { symbol: 'DAI', address: dai, decimals: 18, underpaymentTolerance: 0n, minSweep: 0n },
+        { symbol: 'USDT', address: usdt, decimals: 6, underpaymentTolerance: 0n, minSweep: 0n },
+      ],
+      ...overrides,
+    }),
+    sendNative: async (to, wei) =>
+      waitFor(
+        await payer.sendTransaction({
+          account: payerAccount,
+          chain: foundry,
+          to: to as Address,
+          value: wei,
+        }),
+      ),
+    sendToken: async (token, to, amount) =>
+      waitFor(
+        await payer.writeContract({
+          account: payerAccount,
+          chain: foundry,
+          address: token,
+          abi: testTokenAbi,
+          functionName: 'transfer',
+          args: [to as Address, amount],
+        }),
+      ),
+    sendRevertingTokenTransfer: async (token, to) =>
+      waitFor(
+        await payer.writeContract({
+          account: payerAccount,
+          chain: foundry,
+          address: token,
+          abi: testTokenAbi,
+          functionName: 'transfer',
+          args: [to as Address, 10n ** 60n],
+          gas: 200_000n,
+        }),
+      ),
+    mine: async (blocks = 1) => {
+      await rpc('anvil_mine', [`0x${blocks.toString(16)}`]);
+    },
+    head: () => publicClient.getBlockNumber({ cacheTime: 0 }),
+    reorg: async (depth) => {
+      await rpc('anvil_reorg', [depth, []]);
+    },
+    stop: () => anvil.stop(),
+  };
+}
