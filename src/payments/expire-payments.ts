@@ -20,20 +20,18 @@ export async function expirePayments(
   now: Date = new Date(),
 ): Promise<ReconciledChange[]> {
   const changes: ReconciledChange[] = [];
-  let after = '';
+  let after: string | undefined;
   for (;;) {
     // Keyset pagination by id: rows that stay `detected` are not selected twice in one run.
-    const due = await db
+    let query = db
       .selectFrom('payments')
       .select('id')
       .where('status', 'in', ['pending', 'detected'])
-      .where('expires_at', '<=', now)
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(BATCH)
-      .execute();
+      .where('expires_at', '<=', now);
+    if (after !== undefined) query = query.where('id', '>', after);
+    const due = await query.orderBy('id').limit(BATCH).execute();
     if (due.length === 0) return changes;
-    after = due[due.length - 1]?.id ?? after;
+    after = due[due.length - 1]?.id;
     const ids = due.map((row) => row.id);
     changes.push(...(await withTransaction(db, (trx) => reconcilePayments(trx, ids, policy, now))));
   }

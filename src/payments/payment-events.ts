@@ -41,7 +41,12 @@ export function eventsForChange(
   const events: PaymentEventType[] = [];
   if (before.status !== after.status) {
     if (isStepBack(before.status, after.status)) events.push('payment.reverted');
-    else events.push(`payment.${after.status}` as PaymentEventType);
+    else {
+      // Money seen and confirmed within one scan step still announces that it was seen.
+      if (after.status === 'confirmed' && before.status !== 'detected')
+        events.push('payment.detected');
+      events.push(`payment.${after.status}` as PaymentEventType);
+    }
   }
   if (after.exception !== null && after.exception !== before.exception) {
     events.push(`payment.${after.exception}`);
