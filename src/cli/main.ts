@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerChainsCommand } from './commands/chains.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerDbCommand } from './commands/db.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
@@ -14,6 +15,7 @@ const program = new Command('ctrip')
 
 registerStartCommand(program);
 registerWorkerCommand(program);
+registerChainsCommand(program);
 registerConfigCommand(program);
 registerMigrateCommand(program);
 registerDbCommand(program);
