@@ -42,4 +42,34 @@ describe('layers', () => {
       .map((f) => f.path);
     expect(offenders).toEqual([]);
   });
+
+  it('the domain (payments, scanner) imports no CLI, HTTP or job-queue code', () => {
+    const offenders = files
+      .filter((f) => /^(payments|scanner|webhooks|sweeper)\//.test(f.path))
+      .filter((f) => /from '((\.\.\/)+(cli|http|jobs)\/|fastify|bullmq|commander)/.test(f.text))
+      .map((f) => f.path);
+    expect(offenders).toEqual([]);
+  });
+
+  it('infrastructure (config, db, chains, wallet) never imports the domain or the layers above it', () => {
+    const offenders = files
+      .filter((f) => /^(config|db|chains|wallet)\//.test(f.path))
+      .filter((f) =>
+        /from '(\.\.\/)+(payments|scanner|webhooks|sweeper|jobs|http|cli)\//.test(f.text),
+      )
+      .map((f) => f.path);
+    expect(offenders).toEqual([]);
+  });
+
+  it('only chains/ talks to an RPC endpoint (viem transports and clients)', () => {
+    const offenders = files
+      .filter((f) => !f.path.startsWith('chains/'))
+      .filter((f) =>
+        /\b(createPublicClient|createWalletClient|createClient)\b|\bhttp\(|webSocket\(/.test(
+          f.text,
+        ),
+      )
+      .map((f) => f.path);
+    expect(offenders).toEqual([]);
+  });
 });

@@ -70,6 +70,7 @@ export interface ChainScanner {
 }
 
 const DEFAULT_LEASE_TTL_MS = 30_000;
+const HEADS_REFRESH_MS = 30_000;
 
 /** The scanner of one chain; see `scanOnce`. */
 export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
@@ -99,6 +100,17 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     }
     if (!nativeTokenId) throw new Error(`chain ${chain} has no native coin row; sync tokens first`);
     return { tokenIds, nativeTokenId };
+  }
+
+  let headsRefreshedAt = 0;
+  /**
+   * The chain head. Now and then every endpoint is asked, so one that lags behind the others
+   * is found and passed over (see ChainClient.refreshHeads); in between, only the one in use.
+   */
+  async function readHead(): Promise<bigint> {
+    if (Date.now() - headsRefreshedAt < HEADS_REFRESH_MS) return getHeadBlockNumber(client);
+    headsRefreshedAt = Date.now();
+    return client.refreshHeads();
   }
 
   async function confirmedThrough(head: bigint): Promise<bigint> {
@@ -150,7 +162,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     if (!(await acquireLease(db, { ...lease, now: now() }))) return { kind: 'busy' };
     const progress = await loadChainProgress(db, chain);
     if (progress.haltedReason) throw new ScannerHaltedError(chain, progress.haltedReason);
-    const head = await getHeadBlockNumber(client);
+    const head = await readHead();
 
     let cursor = progress.cursor;
     if (cursor === null) {
