@@ -7,3 +7,14 @@ import { v7 } from 'uuid';
 export function newId(): string {
   return v7();
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether `value` can be a row id. Check before looking one up: PostgreSQL refuses a
+ * malformed uuid with an error where SQLite simply finds nothing, and callers want "not found"
+ * from both.
+ */
+export function isId(value: string): boolean {
+  return UUID.test(value);
+}

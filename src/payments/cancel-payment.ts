@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isId } from '../db/ids.ts';
 import { lockRows } from '../db/lock-rows.ts';
 import type { Database } from '../db/models/index.ts';
 import { withTransaction } from '../db/transaction.ts';
@@ -16,6 +17,11 @@ export async function cancelPayment(
   paymentId: string,
   now: Date = new Date(),
 ): Promise<void> {
+  if (!isId(paymentId)) {
+    throw new PaymentError('PAYMENT_NOT_FOUND', `payment ${paymentId} does not exist`, {
+      paymentId,
+    });
+  }
   await withTransaction(db, async (trx) => {
     await lockRows(trx, 'payments', [paymentId]);
     const payment = await trx

@@ -115,7 +115,7 @@ describe.each(engines)('createPayment on %s', (engine) => {
   });
 
   it('converts the amount with the decimals of the token named by its contract address, in any case', async () => {
-    const dai = await create({ token: `0x${DAI.slice(2).toUpperCase()}`, amount: '2' });
+    const dai = await create({ token: `0X${DAI.slice(2).toUpperCase()}`, amount: '2' });
     expect(dai.token.symbol).toBe('DAI');
     expect(dai.amount).toBe(2_000_000_000_000_000_000n);
     const usdc = await create({ token: getAddress(USDC), amount: '0.000001' });
@@ -219,7 +219,7 @@ describe.each(engines)('createPayment on %s', (engine) => {
   });
 
   it.each([
-    ['1.1234567', 'too_many_decimals', /7 decimal places.*at most 6/],
+    ['1.1234567', 'too_many_decimals', /^amount has 7 decimal places.*at most 6 \(USDC\)$/],
     ['0', 'zero', /greater than zero/],
     ['-1', 'negative', /negative/],
     [(MAX_UINT256 + 1n).toString(), 'too_large', /too large/],
@@ -370,8 +370,10 @@ describe.each(engines)('cancelPayment on %s', (engine) => {
     expect({ row: await paymentRow(id), events: await eventsOf(id) }).toEqual(before);
   });
 
-  it('refuses an unknown payment id as not found', async () => {
-    const id = newId();
+  it.each([
+    ['an unknown', newId()],
+    ['a malformed', 'not-a-uuid'],
+  ])('refuses %s payment id as not found', async (_, id) => {
     const error = await rejectionOf(cancelPayment(db, id, CANCELED_AT));
     expect(error).toBeInstanceOf(PaymentError);
     expect(error.code).toBe('PAYMENT_NOT_FOUND');

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { parseTokenAmount } from '../amounts.ts';
+import { AmountError, parseTokenAmount } from '../amounts.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/models/index.ts';
 import { takeSequenceValue } from '../db/sequences.ts';
@@ -49,6 +49,20 @@ export interface CreatedPayment {
   readonly createdAt: Date;
 }
 
+/** The amount in base units; errors name the field and the token (`amount has 7 decimal places; …`). */
+function parseAmount(text: string, token: TokenRow): bigint {
+  try {
+    return parseTokenAmount(text, token.decimals);
+  } catch (error) {
+    if (!(error instanceof AmountError)) throw error;
+    throw new AmountError(
+      error.reason,
+      `amount ${error.message} (${token.symbol})`,
+      token.decimals,
+    );
+  }
+}
+
 /**
  * Creates a payment with a deposit address of its own and records `payment.created`.
  * The address index comes from a database sequence taken before the insert, so concurrent
@@ -59,7 +73,7 @@ export async function createPayment(
   params: CreatePaymentParams,
 ): Promise<CreatedPayment> {
   const token = await findPaymentToken(deps.db, params.chain, params.token);
-  const amount = parseTokenAmount(params.amount, token.decimals);
+  const amount = parseAmount(params.amount, token);
   const lifetime = params.expiresIn ?? deps.policy.defaultLifetimeSeconds;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_LIFETIME_SECONDS) {
     throw new PaymentError(

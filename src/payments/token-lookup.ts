@@ -5,7 +5,7 @@ import { PaymentError } from './errors.ts';
 
 export type TokenRow = RowOf<typeof tokens>;
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const ADDRESS = /^0x[0-9a-f]{40}$/i;
 
 /**
  * The token a payment is asked in: by symbol (any case) or by contract address, on a chain
