@@ -396,4 +396,9 @@ describe('readChainsFile', () => {
       { variable: 'CHAINS_FILE', message: `cannot read ${path}: ${reason}` },
     ]);
   });
+
+  it('parses chains.example.yaml, the file operators copy', () => {
+    const chains = readChainsFile(join(import.meta.dirname, '../../chains.example.yaml'));
+    expect(chains.map((c) => c.name)).toEqual(['ethereum', 'base']);
+  });
 });
