@@ -7,6 +7,7 @@ export type NewPayment = Required<
   Pick<
     NewRowOf<typeof payments>,
     | 'id'
+    | 'store_id'
     | 'token_id'
     | 'chain'
     | 'address'
@@ -32,6 +33,8 @@ export interface CreatePaymentFixturesParams {
 }
 
 const CHAIN = 'ethereum';
+/** The default store every migrated database has. */
+const DEFAULT_STORE_ID = '00000000-0000-7000-8000-000000000001';
 /** 96-bit amounts: above 2^64, so the uint256 path (numeric / decimal text) is exercised. */
 const AMOUNT_BYTES = 12;
 const EXPIRY_MS = 30 * 60_000;
@@ -49,6 +52,7 @@ export function createPaymentFixtures(params: CreatePaymentFixturesParams): Paym
   for (let i = 0; i < params.payments; i++) {
     rows.push({
       id: randomUUID(),
+      store_id: DEFAULT_STORE_ID,
       token_id: tokenId,
       chain: CHAIN,
       address: `0x${randomBytes(20).toString('hex')}`,

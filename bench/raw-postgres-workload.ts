@@ -4,6 +4,7 @@ import { checksumOf, PaymentNotFoundError, type Workload } from './workload.ts';
 
 const INSERT_COLUMNS = [
   'id',
+  'store_id',
   'token_id',
   'chain',
   'address',
@@ -106,6 +107,7 @@ function toParameters(batch: readonly NewPayment[]): unknown[] {
   for (const row of batch) {
     parameters.push(
       row.id,
+      row.store_id,
       row.token_id,
       row.chain,
       row.address,

@@ -3,6 +3,9 @@ import { newId } from '../src/db/ids.ts';
 import type { Database, payments, tokens, transactions } from '../src/db/models/index.ts';
 import type { NewRowOf } from '../src/db/table.ts';
 
+/** The default store's id, as the stores migration creates it. */
+export const DEFAULT_STORE_ID = '00000000-0000-7000-8000-000000000001';
+
 /** A `tokens` row for a test to insert: native ETH on chain `eth` unless `fields` say otherwise. */
 export function tokenRow(fields: Partial<NewRowOf<typeof tokens>> = {}): NewRowOf<typeof tokens> {
   return { id: newId(), chain: 'eth', address: null, symbol: 'ETH', decimals: 18, ...fields };
@@ -30,6 +33,7 @@ export function paymentRow(
 ): NewRowOf<typeof payments> {
   return {
     id: newId(),
+    store_id: DEFAULT_STORE_ID,
     token_id: tokenId,
     chain: 'eth',
     address: `0x${newId().replaceAll('-', '')}`,

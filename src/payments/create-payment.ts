@@ -4,6 +4,7 @@ import { newId } from '../db/ids.ts';
 import type { Database } from '../db/models/index.ts';
 import { takeSequenceValue } from '../db/sequences.ts';
 import { withTransaction } from '../db/transaction.ts';
+import { DEFAULT_STORE_NAME, findStore } from '../stores/store-store.ts';
 import type { DepositAddressDeriver } from '../wallet/index.ts';
 import { PaymentError } from './errors.ts';
 import { recordPaymentEvent } from './payment-events.ts';
@@ -26,6 +27,8 @@ export interface PaymentDeps {
 }
 
 export interface CreatePaymentParams {
+  /** The store the payment belongs to; the default store when left out (CLI, devnet). */
+  readonly storeId?: string;
   /** The chain's name from the chains file. */
   readonly chain: string;
   /** A token symbol (any case) or contract address. */
@@ -36,10 +39,13 @@ export interface CreatePaymentParams {
   readonly expiresIn?: number;
   readonly reference?: string | null;
   readonly metadata?: Record<string, unknown> | null;
+  /** Where the checkout page sends the payer back once the payment is confirmed. */
+  readonly redirectUrl?: string | null;
 }
 
 export interface CreatedPayment {
   readonly id: string;
+  readonly storeId: string;
   readonly chain: string;
   readonly token: TokenRow;
   readonly address: `0x${string}`;
@@ -90,6 +96,7 @@ export async function createPayment(
     );
   }
 
+  const storeId = params.storeId ?? (await findStore(deps.db, DEFAULT_STORE_NAME)).id;
   const addressIndex = await takeSequenceValue(deps.db, DEPOSIT_ADDRESS_SEQUENCE);
   const address = deps.deriver.addressAt(Number(addressIndex));
   const now = deps.now?.() ?? new Date();
@@ -100,6 +107,7 @@ export async function createPayment(
       .insertInto('payments')
       .values({
         id,
+        store_id: storeId,
         token_id: token.id,
         chain: token.chain,
         address,
@@ -107,6 +115,7 @@ export async function createPayment(
         amount,
         reference,
         metadata: params.metadata ?? null,
+        redirect_url: params.redirectUrl ?? null,
         expires_at: expiresAt,
         watch_until: new Date(expiresAt.getTime() + deps.policy.lateWindowSeconds * 1000),
         created_at: now,
@@ -123,6 +132,7 @@ export async function createPayment(
   });
   return {
     id,
+    storeId,
     chain: token.chain,
     token,
     address,

@@ -1,10 +1,13 @@
 import type { TableOf, TableSpec } from '../table.ts';
+import { apiKeys } from './api-keys.ts';
 import { chainHeaders } from './chain-headers.ts';
 import { chainStates } from './chain-states.ts';
+import { idempotencyKeys } from './idempotency-keys.ts';
 import { leases } from './leases.ts';
 import { paymentEvents } from './payment-events.ts';
 import { payments } from './payments.ts';
 import { sequences } from './sequences.ts';
+import { stores } from './stores.ts';
 import { tokens } from './tokens.ts';
 import { transactions } from './transactions.ts';
 
@@ -24,6 +27,9 @@ export {
  * migration tool and drift checks read: a table missing here is invisible to them.
  */
 export const models: readonly TableSpec[] = [
+  stores,
+  apiKeys,
+  idempotencyKeys,
   tokens,
   chainStates,
   chainHeaders,
@@ -36,6 +42,9 @@ export const models: readonly TableSpec[] = [
 
 /** The Kysely database type of cTrip. */
 export interface Database {
+  stores: TableOf<typeof stores>;
+  api_keys: TableOf<typeof apiKeys>;
+  idempotency_keys: TableOf<typeof idempotencyKeys>;
   tokens: TableOf<typeof tokens>;
   chain_states: TableOf<typeof chainStates>;
   chain_headers: TableOf<typeof chainHeaders>;

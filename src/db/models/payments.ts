@@ -5,6 +5,7 @@ import { defineTable } from '../table.ts';
 export const payments = defineTable('payments', {
   columns: {
     id: col.uuid().primaryKey(),
+    store_id: col.uuid().references('stores.id', { onDelete: 'restrict' }),
     token_id: col.uuid().references('tokens.id', { onDelete: 'restrict' }),
     chain: col.text(),
     /** The deposit address, lower-case hex. */
@@ -24,6 +25,8 @@ export const payments = defineTable('payments', {
     /** The merchant's own identifier (an order id). */
     reference: col.text().nullable(),
     metadata: col.json().nullable(),
+    /** Where the checkout page sends the payer back once the payment is confirmed. */
+    redirect_url: col.text().nullable(),
     expires_at: col.timestamp(),
     /** Until when the address is scanned: expiry plus the late-payment window. */
     watch_until: col.timestamp(),
@@ -32,5 +35,10 @@ export const payments = defineTable('payments', {
     updated_at: col.timestamp().defaultNow(),
   },
   uniques: [{ columns: ['chain', 'address'] }],
-  indexes: [{ columns: ['status', 'expires_at'] }, { columns: ['chain', 'watch_until'] }],
+  indexes: [
+    { columns: ['status', 'expires_at'] },
+    { columns: ['chain', 'watch_until'] },
+    // A store's payments, newest first, for listing with cursor pagination.
+    { columns: ['store_id', 'id'] },
+  ],
 });
