@@ -210,7 +210,14 @@ function readDepositKeys(reader: SettingsReader, production: boolean): DepositKe
         ? 'is a published test mnemonic; anyone could take the money sent to its addresses'
         : undefined),
   });
-  const xpub = reader.string('XPUB', '', (value) => (value ? checkXpub(value) : undefined));
+  // Read as a secret although an xpub is not one: a mistaken value (an xprv, a mnemonic) must
+  // not be echoed in an error message. A valid xpub is printed by `ctrip config`.
+  const xpub = reader
+    .secret('XPUB', {
+      check: checkXpub,
+      printable: (value) => (checkXpub(value) ? '[invalid, hidden]' : value.trim()),
+    })
+    ?.reveal();
   if (mnemonic && xpub) {
     reader.problem(
       'XPUB',

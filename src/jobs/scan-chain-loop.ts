@@ -16,7 +16,8 @@ const MAX_BACKOFF_MS = 60_000;
 /**
  * Scans one chain until `signal` aborts: straight on while behind, then once per poll
  * interval. Retryable failures back off and try again; a stopped chain (a reorg deeper than
- * its window, a wrong chain id) ends the loop, loudly. The step in hand always finishes
+ * its window, a wrong chain id) is reported loudly every minute and retried, so it resumes
+ * as soon as the cause is fixed. The step in hand always finishes
  * before the loop ends, so a shutdown never cuts a write short.
  */
 export async function runScanChainLoop(params: ScanChainLoopParams): Promise<void> {
@@ -44,13 +45,19 @@ export async function runScanChainLoop(params: ScanChainLoopParams): Promise<voi
     } catch (error) {
       const retryable = error instanceof CtripError ? error.retryable : true;
       const code = error instanceof CtripError ? error.code : 'UNEXPECTED';
-      if (!retryable && error instanceof CtripError) {
-        logger.error({ chain: name, code }, `scanning of ${name} stopped: ${error.message}`);
-        return;
-      }
       failures += 1;
-      waitMs = Math.min(MAX_BACKOFF_MS, chain.config.pollIntervalMs * 2 ** Math.min(failures, 10));
-      logger.warn({ chain: name, code, failures }, `scan step failed: ${messageOf(error)}`);
+      if (!retryable) {
+        // Loud, and slow to retry, but never given up: once an operator fixes the cause
+        // (`ctrip chains rescan`, an RPC setting), scanning resumes without a restart.
+        waitMs = MAX_BACKOFF_MS;
+        logger.error({ chain: name, code }, `scanning of ${name} is stopped: ${messageOf(error)}`);
+      } else {
+        waitMs = Math.min(
+          MAX_BACKOFF_MS,
+          chain.config.pollIntervalMs * 2 ** Math.min(failures, 10),
+        );
+        logger.warn({ chain: name, code, failures }, `scan step failed: ${messageOf(error)}`);
+      }
     }
     if (waitMs > 0) await sleep(waitMs, signal);
   }

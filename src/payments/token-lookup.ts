@@ -22,9 +22,11 @@ export async function findPaymentToken(
     throw new PaymentError('CHAIN_NOT_FOUND', `chain "${chain}" is not configured`, { chain });
   }
   const wanted = token.trim();
-  const match = ADDRESS.test(wanted)
-    ? onChain.find((row) => row.address === wanted.toLowerCase())
-    : onChain.find((row) => row.symbol.toLowerCase() === wanted.toLowerCase());
+  const matches = ADDRESS.test(wanted)
+    ? onChain.filter((row) => row.address === wanted.toLowerCase())
+    : onChain.filter((row) => row.symbol.toLowerCase() === wanted.toLowerCase());
+  // A symbol whose contract changed has an old, disabled row beside the new one.
+  const match = matches.find((row) => row.enabled) ?? matches[0];
   if (!match) {
     const known = onChain.filter((row) => row.enabled).map((row) => row.symbol);
     throw new PaymentError(

@@ -14,7 +14,10 @@ export interface ChainStatus {
 }
 
 /** Where each chain's scanner stands, from the database alone (no RPC call). */
-export async function listChainStatuses(db: Kysely<Database>): Promise<ChainStatus[]> {
+export async function listChainStatuses(
+  db: Kysely<Database>,
+  now: Date = new Date(),
+): Promise<ChainStatus[]> {
   const states = await db.selectFrom('chain_states').selectAll().orderBy('chain').execute();
   const leases = await db
     .selectFrom('leases')
@@ -33,7 +36,11 @@ export async function listChainStatuses(db: Kysely<Database>): Promise<ChainStat
           : null,
       headSeenAt: state.head_seen_at,
       haltedReason: state.halted_reason,
-      lease: lease ? { holder: lease.holder, expiresAt: lease.expires_at } : null,
+      // A lapsed lease is nobody's: its holder stopped without giving it up.
+      lease:
+        lease && lease.expires_at.getTime() > now.getTime()
+          ? { holder: lease.holder, expiresAt: lease.expires_at }
+          : null,
     };
   });
 }

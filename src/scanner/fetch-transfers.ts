@@ -15,6 +15,8 @@ export interface FetchTransfersParams {
   readonly from: bigint;
   readonly to: bigint;
   readonly watchList: WatchList;
+  /** Wall-clock time, for the watch list's refresh. */
+  readonly now: Date;
   /** Allow-listed ERC-20 contracts (lower-case) and their token ids. */
   readonly tokenIds: ReadonlyMap<string, string>;
   readonly nativeTokenId: string;
@@ -49,6 +51,10 @@ export async function fetchTransfers(params: FetchTransfersParams): Promise<Fetc
       throw new ChainMovedError(chain, header.number);
     }
   }
+
+  // Watch what was open when these blocks were made, not only what is open now.
+  const firstTime = headers[0] ? new Date(Number(headers[0].timestamp) * 1000) : params.now;
+  await watchList.refresh(firstTime < params.now ? firstTime : params.now, params.now);
 
   const transfers: ObservedTransfer[] = [];
   for (const log of logs) {

@@ -282,6 +282,28 @@ describe.each(engines)('payments on a real chain, %s', (engine) => {
     ]);
   });
 
+  it('money sent while the watch window was open is recorded even when the scan comes after it closed', async () => {
+    const created = await createPayment(gateway.payments, {
+      chain: 'anvil',
+      token: 'ETH',
+      amount: '0.2',
+    });
+    const hash = await chain.sendNative(created.address, 2n * 10n ** 17n);
+    const receipt = await chain.publicClient.getTransactionReceipt({ hash });
+    const block = await chain.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    // The window closes just after the transfer's block, and the worker was down until now.
+    const closed = new Date(Number(block.timestamp) * 1000 + 1);
+    await gateway.db
+      .updateTable('payments')
+      .set({ watch_until: closed })
+      .where('id', '=', created.id)
+      .execute();
+    while (Date.now() <= closed.getTime()) await new Promise((r) => setTimeout(r, 50));
+    await mineAndScan(3);
+    const row = await payment(created.id);
+    expect([row.status, row.amount_received]).toEqual(['confirmed', 2n * 10n ** 17n]);
+  });
+
   it('a second scanner of the same chain waits while the first holds the lease', async () => {
     const other = await gateway.scanner('another-process');
     expect(await other.scanOnce()).toEqual({ kind: 'busy' });

@@ -103,6 +103,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
   }
 
   let headsRefreshedAt = 0;
+  let tagWarned = false;
   /**
    * The chain head. Now and then every endpoint is asked, so one that lags behind the others
    * is found and passed over (see ChainClient.refreshHeads); in between, only the one in use.
@@ -118,10 +119,13 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     if (rule.kind === 'depth') return head - BigInt(rule.blocks) + 1n;
     const tagged = await getTaggedBlockNumber(client, rule.tag);
     if (tagged === null) {
-      logger.warn(
-        { chain, tag: rule.tag },
-        'chain does not report the block tag; nothing confirms',
-      );
+      if (!tagWarned) {
+        tagWarned = true;
+        logger.warn(
+          { chain, tag: rule.tag },
+          'chain does not report the block tag; nothing confirms',
+        );
+      }
       return -1n;
     }
     return tagged;
@@ -180,7 +184,6 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
 
     const from = cursor + 1n;
     const to = head < cursor + BigInt(range.size) ? head : cursor + BigInt(range.size);
-    await watchList.refresh(now());
     const { tokenIds, nativeTokenId } = await loadTokens();
     let fetched: Awaited<ReturnType<typeof fetchTransfers>>;
     try {
@@ -192,6 +195,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
         watchList,
         tokenIds,
         nativeTokenId,
+        now: now(),
       });
     } catch (error) {
       if (isRangeTooLargeError(error) && range.size > 1) {

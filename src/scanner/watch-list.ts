@@ -11,8 +11,13 @@ export interface WatchList {
   /** The payment a deposit address belongs to, if it is watched. O(1), whatever the list's size. */
   lookup(address: string): WatchedAddress | undefined;
   readonly size: number;
-  /** Reads payments created since the last refresh (and, now and then, everything). */
-  refresh(now?: Date): Promise<void>;
+  /**
+   * Reads payments created since the last refresh (and, now and then, everything) whose
+   * watch window is still open at `openAt`: the time of the blocks about to be matched, so a
+   * scanner catching up on old blocks (after downtime, or a rescan) still matches payments
+   * whose window closed since by the wall clock.
+   */
+  refresh(openAt: Date, now?: Date): Promise<void>;
 }
 
 /**
@@ -23,6 +28,7 @@ export function createWatchList(db: Kysely<Database>, chain: string): WatchList 
   let byAddress = new Map<string, WatchedAddress>();
   let lastFull = 0;
   let lastRefresh = 0;
+  let lastOpenAt = 0;
 
   return {
     // An address whose window closed since the last full reload still matches: recording
@@ -31,10 +37,11 @@ export function createWatchList(db: Kysely<Database>, chain: string): WatchList 
     get size() {
       return byAddress.size;
     },
-    async refresh(now = new Date()) {
-      const full = now.getTime() - lastFull >= FULL_RELOAD_MS;
+    async refresh(openAt, now = new Date()) {
+      const full = now.getTime() - lastFull >= FULL_RELOAD_MS || openAt.getTime() < lastOpenAt;
+      lastOpenAt = openAt.getTime();
       const rows = await listWatchedAddresses(db, chain, {
-        now,
+        now: openAt,
         ...(full ? {} : { createdSince: new Date(lastRefresh - OVERLAP_MS) }),
       });
       if (full) {
