@@ -37,3 +37,4 @@ export {
 } from './errors.ts';
 export { redactRpcUrl } from './redact-rpc-url.ts';
 export { type SyncTokensResult, syncTokens } from './sync-tokens.ts';
+export { listAcceptedTokens } from './token-queries.ts';

@@ -12,6 +12,7 @@ export {
   DEVELOPMENT_SECRET_KEY,
   type DepositKeySettings,
   type Environment,
+  type HttpSettings,
   type LoadSettingsOptions,
   type LogLevel,
   loadSettings,

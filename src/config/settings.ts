@@ -40,7 +40,7 @@ export interface Settings {
   readonly privateKey: Secret | undefined;
   readonly secretKey: Secret;
   readonly logLevel: LogLevel;
-  readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  readonly http: HttpSettings;
   /** Where deposit addresses come from (MNEMONIC, XPUB, or the development mnemonic). */
   readonly depositKeys: DepositKeySettings;
   /** The chains from CHAINS_FILE; empty when none is configured. */
@@ -48,6 +48,17 @@ export interface Settings {
   readonly payments: PaymentSettings;
   /** For `ctrip config`: each variable's printable value and where it came from. */
   readonly report: readonly SettingReport[];
+}
+
+export interface HttpSettings {
+  readonly host: string;
+  readonly port: number;
+  /** The base of checkout links, without a trailing slash. */
+  readonly publicUrl: string;
+  /** Requests per minute per API key (per address without a key). */
+  readonly rateLimitPerMinute: number;
+  /** Origins allowed to call the API from a browser; empty: none (same-origin only). */
+  readonly corsOrigins: readonly string[];
 }
 
 export type DepositKeySettings =
@@ -126,6 +137,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const port = reader.integer('PORT', 8000, 1, 65_535);
   const publicUrl = reader.string('PUBLIC_URL', `http://${host}:${port}`, checkHttpUrl);
   const logLevel = reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+  const rateLimitPerMinute = reader.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000);
+  const corsOrigins = splitList(reader.string('CORS_ORIGINS', '', checkOriginList));
   const depositKeys = readDepositKeys(reader, production);
   const chainsFile = reader.string('CHAINS_FILE', '');
   const chains = chainsFile
@@ -146,7 +159,13 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     privateKey,
     secretKey,
     logLevel,
-    http: Object.freeze({ host, port, publicUrl: publicUrl.replace(/\/+$/, '') }),
+    http: Object.freeze({
+      host,
+      port,
+      publicUrl: publicUrl.replace(/\/+$/, ''),
+      rateLimitPerMinute,
+      corsOrigins: Object.freeze(corsOrigins),
+    }),
     depositKeys,
     chains: Object.freeze(chains ?? []),
     payments,
@@ -280,6 +299,21 @@ function checkRedisUrl(value: string): string | undefined {
   return /^rediss?:\/\/[^\s]+$/.test(value)
     ? undefined
     : 'must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)';
+}
+
+function checkOriginList(value: string): string | undefined {
+  const bad = splitList(value).filter((origin) => {
+    if (origin === '*') return false;
+    try {
+      const url = new URL(origin);
+      return url.origin !== origin || !/^https?:$/.test(url.protocol);
+    } catch {
+      return true;
+    }
+  });
+  return bad.length > 0
+    ? `must be origins separated by commas (e.g. https://shop.example,https://admin.example) or *; not an origin: ${bad.join(', ')}`
+    : undefined;
 }
 
 function checkHttpUrl(value: string): string | undefined {

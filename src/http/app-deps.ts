@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely';
+import type { ChainConfig, Settings } from '../config/index.ts';
+import type { Database } from '../db/models/index.ts';
+import type { Logger } from '../logger.ts';
+import type { DepositAddressDeriver } from '../wallet/index.ts';
+
+/** What the HTTP app is built from: passed in, never imported as globals. */
+export interface AppDeps {
+  readonly db: Kysely<Database>;
+  readonly settings: Settings;
+  readonly logger: Logger;
+  readonly deriver: DepositAddressDeriver;
+  /** The chains the gateway serves (the chains file, or the embedded devnet). */
+  readonly chains: readonly ChainConfig[];
+}

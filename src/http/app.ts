@@ -1,0 +1,65 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { newId } from '../db/ids.ts';
+import type { AppDeps } from './app-deps.ts';
+import { registerProblemDetails } from './plugins/problem-details.ts';
+import { registerCatalogRoutes } from './routes/v1/catalog.ts';
+import { registerPaymentRoutes } from './routes/v1/payments.ts';
+
+/** Request bodies above this are refused (413): a payment request is a few hundred bytes. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+/**
+ * The HTTP app, ready for `inject()` in tests or `listen()` in `ctrip serve`. Building it
+ * touches nothing outside the process: the caller decides when to listen.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger and Fastify's logger type differ only in generics.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // A caller's request id is kept when it is a plain token, so logs correlate across systems.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
+    },
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerProblemDetails(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'cTrip API',
+        version: '1',
+        description:
+          'Create payments, watch their status, and list what can be paid where. Authenticate with `Authorization: Bearer <API key>` (create one with `ctrip keys create`). Errors are RFC 9457 problem documents with a stable `code`.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerPaymentRoutes(app, deps);
+  registerCatalogRoutes(app, deps);
+  return app;
+}
