@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../logger.ts';
 import { openDatabase, readSettings } from '../context.ts';
 import { startConfiguredWorker } from '../run-worker.ts';
+import { requireSchemaAtHead } from '../schema-at-head.ts';
 import { waitForStopSignal } from '../stop-signal.ts';
 
 export function registerWorkerCommand(program: Command): void {
@@ -14,6 +15,7 @@ export function registerWorkerCommand(program: Command): void {
       const database = await openDatabase(settings);
       const stopped = waitForStopSignal();
       try {
+        await requireSchemaAtHead(settings, database, logger);
         const worker = await startConfiguredWorker(settings, database, logger);
         process.stdout.write('cTrip worker is running. Press Ctrl+C to stop.\n');
         logger.info({ signal: await stopped }, 'stopping');
