@@ -21,7 +21,8 @@ const SCAN_LEASE = `scan:${CHAIN}`;
 // (payment.detected) and confirms only once the test mines this many blocks on top, in a
 // later step, so detection and confirmation may fall to different processes.
 const DEEP_CONFIRMATIONS = 200;
-const WAIT_MS = 30_000;
+// Bounds, not sleeps: generous for a loaded CI machine, where a worker may take seconds to start.
+const WAIT_MS = 60_000;
 
 describe.each(engines)('scanner processes on %s', (engine) => {
   let chain: DevChain;
@@ -219,7 +220,7 @@ describe.each(engines)('scanner processes on %s', (engine) => {
     expect(resumed.reduce((n, step) => n + step.transfers, 0)).toBe(
       payments.length - storedBeforeKill,
     );
-  }, 90_000);
+  }, 180_000);
 
   it('two workers scanning the same chain at once store every transfer exactly once', async () => {
     const payments = await createPayments(20);
@@ -284,7 +285,7 @@ describe.each(engines)('scanner processes on %s', (engine) => {
     for (const worker of workers) {
       expect(worker.logs().filter((l) => l.msg.startsWith('scan step failed'))).toEqual([]);
     }
-  }, 90_000);
+  }, 180_000);
 
   it('the first RPC URL dead: scanning continues on the next one', async () => {
     // The path stands for an API key: it must never reach a log line.
@@ -322,5 +323,5 @@ describe.each(engines)('scanner processes on %s', (engine) => {
     expect(passedOver.length).toBeGreaterThan(0);
     expect(new Set(passedOver.map((l) => l.url))).toEqual(new Set([`${new URL(dead).origin}/…`]));
     expect(worker.stdout() + worker.stderr()).not.toContain('not-a-real-api-key');
-  }, 60_000);
+  }, 120_000);
 });
