@@ -2,9 +2,9 @@ import { createPublicClient, createWalletClient, getAddress, http, parseEventLog
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noReturnTokenAbi, noReturnTokenBytecode } from '../src/devnet/artifacts/NoReturnToken.ts';
+import { testTokenAbi, testTokenBytecode } from '../src/devnet/artifacts/TestToken.ts';
 import { ANVIL_PRIVATE_KEY, type AnvilNode, startAnvil } from '../test/anvil.ts';
-import { noReturnTokenAbi, noReturnTokenBytecode } from './artifacts/NoReturnToken.ts';
-import { testTokenAbi, testTokenBytecode } from './artifacts/TestToken.ts';
 
 const RECIPIENT = getAddress('0x00000000000000000000000000000000000000a1');
 

@@ -1,7 +1,8 @@
 /**
- * Compiles contracts/*.sol with solc-js into contracts/artifacts/<Name>.ts (ABI `as const`, so
- * viem infers types, and creation bytecode). The artifacts are committed; run this after
- * changing a contract: `npm run build:contracts`.
+ * Compiles contracts/*.sol with solc-js into src/devnet/artifacts/<Name>.ts (ABI `as const`, so
+ * viem infers types, and creation bytecode). The artifacts are committed, under src/ because the
+ * embedded devnet deploys them at run time; run this after changing a contract:
+ * `npm run build:contracts`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import solc from 'solc';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sourcesDir = join(root, 'contracts');
-const artifactsDir = join(sourcesDir, 'artifacts');
+const artifactsDir = join(root, 'src', 'devnet', 'artifacts');
 const require = createRequire(import.meta.url);
 
 interface SolcOutput {

@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type Address,
   createPublicClient,
@@ -11,12 +9,10 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
-import { stringify } from 'yaml';
-import { noReturnTokenAbi, noReturnTokenBytecode } from '../contracts/artifacts/NoReturnToken.ts';
-import { testTokenAbi, testTokenBytecode } from '../contracts/artifacts/TestToken.ts';
-import { formatTokenAmount } from '../src/amounts.ts';
 import type { ChainConfig } from '../src/config/chains-file.ts';
-import { ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEY, type AnvilNode, startAnvil } from './anvil.ts';
+import { testTokenAbi } from '../src/devnet/artifacts/TestToken.ts';
+import { deployTestTokens } from '../src/devnet/deploy-test-tokens.ts';
+import { ANVIL_CHAIN_ID, type AnvilNode, startAnvil } from './anvil.ts';
 
 /** Anvil's second funded account: pays the test payments, so the deployer's nonces stay apart. */
 export const PAYER_PRIVATE_KEY =
@@ -56,33 +52,27 @@ export async function startDevChain(): Promise<DevChain> {
   const anvil = await startAnvil();
   const transport = http(anvil.url);
   const publicClient = createPublicClient({ chain: foundry, transport }) as PublicClient;
-  const deployer = privateKeyToAccount(ANVIL_PRIVATE_KEY);
   const payerAccount = privateKeyToAccount(PAYER_PRIVATE_KEY);
-  const deployerWallet = createWalletClient({ account: deployer, chain: foundry, transport });
   const payer = createWalletClient({ account: payerAccount, chain: foundry, transport });
 
-  async function deploy(kind: 'standard' | 'no-return', symbol: string, decimals: number) {
-    const hash = await deployerWallet.deployContract({
-      abi: kind === 'standard' ? testTokenAbi : noReturnTokenAbi,
-      bytecode: kind === 'standard' ? testTokenBytecode : noReturnTokenBytecode,
-      args: [`Test ${symbol}`, symbol, decimals],
-    });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (!receipt.contractAddress) throw new Error(`${symbol} was not deployed`);
-    const mint = await deployerWallet.writeContract({
-      address: receipt.contractAddress,
-      abi: testTokenAbi,
-      functionName: 'mint',
-      args: [payerAccount.address, 10n ** 40n],
-    });
-    await publicClient.waitForTransactionReceipt({ hash: mint });
-    return receipt.contractAddress.toLowerCase() as Address;
-  }
-
-  const usdc = await deploy('standard', 'USDC', 6);
-  const dai = await deploy('standard', 'DAI', 18);
-  const usdt = await deploy('no-return', 'USDT', 6);
-  const unlisted = await deploy('standard', 'NOPE', 6);
+  // Far more than any test sends, so a transfer fails only when a test means it to.
+  const mintAmount = () => 10n ** 40n;
+  const recipients = [payerAccount.address];
+  const {
+    USDC: usdc,
+    DAI: dai,
+    USDT: usdt,
+  } = await deployTestTokens({
+    rpcUrl: anvil.url,
+    recipients,
+    mintAmount,
+  });
+  const { NOPE: unlisted } = await deployTestTokens({
+    rpcUrl: anvil.url,
+    recipients,
+    mintAmount,
+    tokens: [{ symbol: 'NOPE', decimals: 6, kind: 'standard' }],
+  });
 
   async function waitFor(hash: Hex): Promise<Hex> {
     await publicClient.waitForTransactionReceipt({ hash });
@@ -160,50 +150,4 @@ export async function startDevChain(): Promise<DevChain> {
     },
     stop: () => anvil.stop(),
   };
-}
-
-/**
- * Writes the chain as a chains file (`chains.yaml` in `dir`) for a spawned `ctrip` process to
- * read through CHAINS_FILE; `overrides` replace fields of `chain.config()`. Returns the path.
- */
-export function writeChainsFile(
-  chain: DevChain,
-  dir: string,
-  overrides: Partial<ChainConfig> = {},
-): string {
-  const config = chain.config(overrides);
-  const amounts = (coin: ChainConfig['native']) => ({
-    underpayment_tolerance: formatTokenAmount(coin.underpaymentTolerance, coin.decimals),
-    min_sweep: formatTokenAmount(coin.minSweep, coin.decimals),
-  });
-  const file = [
-    {
-      name: config.name,
-      chain_id: config.chainId,
-      rpc_urls: [...config.rpcUrls],
-      confirmations:
-        config.confirmations.kind === 'depth'
-          ? config.confirmations.blocks
-          : config.confirmations.tag,
-      reorg_window: config.reorgWindow,
-      poll_interval: `${config.pollIntervalMs}ms`,
-      max_block_range: config.maxBlockRange,
-      // As text: a block number past 2^53 would not survive a YAML number.
-      start_block: config.startBlock === 'latest' ? 'latest' : config.startBlock.toString(),
-      native: {
-        symbol: config.native.symbol,
-        decimals: config.native.decimals,
-        ...amounts(config.native),
-      },
-      tokens: config.tokens.map((token) => ({
-        symbol: token.symbol,
-        address: token.address,
-        decimals: token.decimals,
-        ...amounts(token),
-      })),
-    },
-  ];
-  const path = join(dir, 'chains.yaml');
-  writeFileSync(path, stringify(file));
-  return path;
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerChainsCommand } from './commands/chains.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerDbCommand } from './commands/db.ts';
+import { registerDevnetCommand } from './commands/devnet.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
@@ -19,6 +20,7 @@ registerChainsCommand(program);
 registerConfigCommand(program);
 registerMigrateCommand(program);
 registerDbCommand(program);
+registerDevnetCommand(program);
 
 // `ctrip history | head` closes the pipe early: the rest of the output has no reader, but the
 // command still finishes its work (an upgrade is not cut short) and exits with its own code.

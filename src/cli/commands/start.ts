@@ -9,6 +9,7 @@ import {
 } from '../../db/migrate/index.ts';
 import { createLogger, type Logger } from '../../logger.ts';
 import { openDatabase, readSettings } from '../context.ts';
+import { type ResolvedChains, resolveChains } from '../devnet-chains.ts';
 import { startConfiguredWorker } from '../run-worker.ts';
 import { waitForStopSignal } from '../stop-signal.ts';
 
@@ -20,8 +21,10 @@ export function registerStartCommand(program: Command): void {
       const settings = readSettings();
       const logger = createLogger(settings.logLevel);
       const database = await openDatabase(settings);
+      let chains: ResolvedChains;
       try {
         await bringSchemaToHead(settings, database, logger);
+        chains = await resolveChains(settings, logger, database.db);
       } catch (error) {
         await database.close();
         throw error;
@@ -30,9 +33,10 @@ export function registerStartCommand(program: Command): void {
       // Until the API holds the event loop open, this timer does (a worker with no chains has
       // nothing pending).
       const keepAlive = setInterval(() => {}, 1 << 30);
-      const worker = await startConfiguredWorker(settings, database, logger).catch(
+      const worker = await startConfiguredWorker(settings, database, logger, chains.chains).catch(
         async (error) => {
           clearInterval(keepAlive);
+          await chains.stop();
           await database.close();
           throw error;
         },
@@ -46,6 +50,7 @@ export function registerStartCommand(program: Command): void {
       );
       logger.info({ signal: await stopped }, 'stopping');
       await worker.stop();
+      await chains.stop();
       clearInterval(keepAlive);
       await database.close();
       logger.flush();
