@@ -27,10 +27,9 @@ function createRandom(seed: number) {
 type Random = ReturnType<typeof createRandom>;
 
 const VALID = { chain: 'devnet', token: 'USDC', amount: '1' } as const;
-// No U+0000: the API lets it through and PostgreSQL cannot store it (a 500). The known-bug test
-// in routes/v1/payments.test.ts pins that; once it is fixed, NUL belongs in this alphabet too.
+// U+0000 included: PostgreSQL cannot store it, so the API must refuse it before the database.
 const JUNK_TEXT =
-  'abcXYZ0123456789 -_.,:;!?@#$%^&*()[]{}<>"\'\\/|`~é漢字🙂\u202e\u200f\u0001\u0007';
+  'abcXYZ0123456789 -_.,:;!?@#$%^&*()[]{}<>"\'\\/|`~é漢字🙂\u202e\u200f\u0000\u0001\u0007';
 
 /** Values of the wrong JSON type or shape, whatever field they are put in. */
 function junkValue(r: Random, depth = 0): unknown {

@@ -2,9 +2,15 @@ import { z } from 'zod';
 
 const MAX_METADATA_BYTES = 4096;
 
+/**
+ * Text from a client. NUL is refused everywhere: PostgreSQL cannot store it in text, and
+ * SQLite would store what PostgreSQL refuses, so the engines would disagree.
+ */
+const text = () =>
+  z.string().refine((value) => !value.includes('\0'), 'must not contain NUL characters');
+
 /** Where a payer is sent back: an absolute http(s) URL. */
-const redirectUrl = z
-  .string()
+const redirectUrl = text()
   .max(2048)
   .refine((value) => {
     try {
@@ -17,10 +23,9 @@ const redirectUrl = z
 
 export const createPaymentBody = z
   .object({
-    chain: z.string().min(1).max(64).describe('The chain name, as GET /v1/chains lists it'),
-    token: z.string().min(1).max(64).describe('A token symbol (USDC) or contract address'),
-    amount: z
-      .string()
+    chain: text().min(1).max(64).describe('The chain name, as GET /v1/chains lists it'),
+    token: text().min(1).max(64).describe('A token symbol (USDC) or contract address'),
+    amount: text()
       .min(1)
       .max(100)
       .describe('The amount in token units as a decimal string, e.g. "12.50"'),
@@ -31,12 +36,16 @@ export const createPaymentBody = z
       .max(30 * 86_400)
       .optional()
       .describe('Seconds until the payment expires (default: PAYMENT_EXPIRES_IN_SECONDS)'),
-    reference: z.string().min(1).max(200).optional().describe("The merchant's order id"),
+    reference: text().min(1).max(200).optional().describe("The merchant's order id"),
     metadata: z
       .record(z.string().max(100), z.unknown())
       .refine(
         (value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= MAX_METADATA_BYTES,
         `must be at most ${MAX_METADATA_BYTES} bytes of JSON`,
+      )
+      .refine(
+        (value) => !JSON.stringify(value).includes('\\u0000'),
+        'must not contain NUL characters',
       )
       .optional()
       .describe('Your own data, returned as given (a JSON object of at most 4 KiB)'),
@@ -46,18 +55,18 @@ export const createPaymentBody = z
   })
   .strict();
 
-export const paymentIdParams = z.object({ id: z.string().min(1).max(100) }).strict();
+export const paymentIdParams = z.object({ id: text().min(1).max(100) }).strict();
 
 export const listPaymentsQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(100).optional().describe('next_cursor of the previous page'),
+    cursor: text().max(100).optional().describe('next_cursor of the previous page'),
     status: z
       .enum(['pending', 'detected', 'confirmed', 'settled', 'expired', 'canceled'])
       .optional(),
-    chain: z.string().max(64).optional(),
-    token: z.string().max(64).optional(),
-    reference: z.string().max(200).optional(),
+    chain: text().max(64).optional(),
+    token: text().max(64).optional(),
+    reference: text().max(200).optional(),
     created_from: z.iso.datetime({ offset: true }).optional(),
     created_to: z.iso.datetime({ offset: true }).optional(),
   })

@@ -12,7 +12,8 @@ declare module 'fastify' {
 }
 
 /**
- * A preHandler that admits a request only with a valid, unrevoked key (`Authorization:
+ * An onRequest hook (before the body is even parsed, so a stranger learns nothing about the
+ * API's validation) that admits a request only with a valid, unrevoked key (`Authorization:
  * Bearer <key>`) that has `scope`: 401 without one, 403 without the scope. The key is never
  * logged (the logger redacts the header, and the key never reaches a message).
  */

@@ -45,7 +45,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: AppDeps): void
   api.get(
     '/v1/chains',
     {
-      preHandler: requireScope(deps, 'payments:read'),
+      onRequest: requireScope(deps, 'payments:read'),
       schema: {
         tags: ['catalog'],
         summary: 'List the chains and the tokens accepted on each',
@@ -72,7 +72,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: AppDeps): void
   api.get(
     '/v1/tokens',
     {
-      preHandler: requireScope(deps, 'payments:read'),
+      onRequest: requireScope(deps, 'payments:read'),
       schema: {
         tags: ['catalog'],
         summary: 'List the accepted tokens of every chain',

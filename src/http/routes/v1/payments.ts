@@ -53,7 +53,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void
   api.post(
     '/v1/payments',
     {
-      preHandler: requireScope(deps, 'payments:write'),
+      onRequest: requireScope(deps, 'payments:write'),
       schema: {
         tags: ['payments'],
         summary: 'Create a payment',
@@ -135,7 +135,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void
   api.get(
     '/v1/payments',
     {
-      preHandler: requireScope(deps, 'payments:read'),
+      onRequest: requireScope(deps, 'payments:read'),
       schema: {
         tags: ['payments'],
         summary: 'List payments',
@@ -175,7 +175,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void
   api.get(
     '/v1/payments/:id',
     {
-      preHandler: requireScope(deps, 'payments:read'),
+      onRequest: requireScope(deps, 'payments:read'),
       schema: {
         tags: ['payments'],
         summary: 'Get a payment with its transfers and events',
@@ -202,7 +202,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void
   api.post(
     '/v1/payments/:id/cancel',
     {
-      preHandler: requireScope(deps, 'payments:write'),
+      onRequest: requireScope(deps, 'payments:write'),
       schema: {
         tags: ['payments'],
         summary: 'Cancel a pending payment',
