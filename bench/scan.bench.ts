@@ -41,7 +41,7 @@ const ENGINE_CHOICES: Readonly<Record<string, readonly Engine[]>> = {
 
 /**
  * `--engine=sqlite|postgres|both`. SQLite alone by default: with PostgreSQL too the run took
- * 3 to 5.5 minutes on a busy 2-CPU machine (its scans make ~5,700 round trips each).
+ * 3 to 8 minutes on a busy 2-CPU machine (its scans make ~5,700 round trips each).
  */
 function enginesToRun(args: readonly string[]): readonly Engine[] {
   let engines: readonly Engine[] = ['sqlite'];
