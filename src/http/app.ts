@@ -8,6 +8,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { newId } from '../db/ids.ts';
 import type { AppDeps } from './app-deps.ts';
+import { registerCheckoutRoutes } from './checkout/register-checkout-routes.ts';
 import { registerProblemDetails } from './plugins/problem-details.ts';
 import { registerCatalogRoutes } from './routes/v1/catalog.ts';
 import { registerPaymentRoutes } from './routes/v1/payments.ts';
@@ -61,5 +62,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerPaymentRoutes(app, deps);
   registerCatalogRoutes(app, deps);
+  registerCheckoutRoutes(app, deps);
   return app;
 }
