@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ChainClient } from '../chains/index.ts';
 import type { ChainConfig, Settings } from '../config/index.ts';
 import type { Database } from '../db/models/index.ts';
 import type { Logger } from '../logger.ts';
@@ -12,4 +13,9 @@ export interface AppDeps {
   readonly deriver: DepositAddressDeriver;
   /** The chains the gateway serves (the chains file, or the embedded devnet). */
   readonly chains: readonly ChainConfig[];
+  /**
+   * RPC clients by chain name, when this process has them: /ready then checks each chain's RPC
+   * answers, and /metrics reports each endpoint's errors and latency.
+   */
+  readonly chainClients?: ReadonlyMap<string, ChainClient>;
 }

@@ -9,7 +9,12 @@ import {
 import { newId } from '../db/ids.ts';
 import type { AppDeps } from './app-deps.ts';
 import { registerCheckoutRoutes } from './checkout/register-checkout-routes.ts';
+import { registerRequestMetrics } from './plugins/metrics.ts';
 import { registerProblemDetails } from './plugins/problem-details.ts';
+import { registerRateLimit } from './plugins/rate-limit.ts';
+import { registerSecurity } from './plugins/security.ts';
+import { connectAppRedis } from './redis-client.ts';
+import { registerOpsRoutes } from './routes/ops.ts';
 import { registerCatalogRoutes } from './routes/v1/catalog.ts';
 import { registerPaymentRoutes } from './routes/v1/payments.ts';
 
@@ -40,6 +45,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   registerProblemDetails(app);
+  const redis = connectAppRedis(app, deps);
+  // Before any route: an onRoute hook (the CSP of /docs) sees only the routes added after it.
+  const metrics = registerRequestMetrics(app);
+  await registerSecurity(app, deps);
+  await registerRateLimit(app, deps, redis);
 
   await app.register(swagger, {
     openapi: {
@@ -63,5 +73,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerPaymentRoutes(app, deps);
   registerCatalogRoutes(app, deps);
   registerCheckoutRoutes(app, deps);
+  registerOpsRoutes(app, deps, { metrics, redis });
   return app;
 }
