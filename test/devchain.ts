@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type Address,
   createPublicClient,
@@ -9,6 +11,8 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
+import { stringify } from 'yaml';
+import { formatTokenAmount } from '../src/amounts.ts';
 import type { ChainConfig } from '../src/config/chains-file.ts';
 import { testTokenAbi } from '../src/devnet/artifacts/TestToken.ts';
 import { deployTestTokens } from '../src/devnet/deploy-test-tokens.ts';
@@ -150,4 +154,50 @@ export async function startDevChain(): Promise<DevChain> {
     },
     stop: () => anvil.stop(),
   };
+}
+
+/**
+ * Writes the chain as a chains file (`chains.yaml` in `dir`) for a spawned `ctrip` process to
+ * read through CHAINS_FILE; `overrides` replace fields of `chain.config()`. Returns the path.
+ */
+export function writeChainsFile(
+  chain: DevChain,
+  dir: string,
+  overrides: Partial<ChainConfig> = {},
+): string {
+  const config = chain.config(overrides);
+  const amounts = (coin: ChainConfig['native']) => ({
+    underpayment_tolerance: formatTokenAmount(coin.underpaymentTolerance, coin.decimals),
+    min_sweep: formatTokenAmount(coin.minSweep, coin.decimals),
+  });
+  const file = [
+    {
+      name: config.name,
+      chain_id: config.chainId,
+      rpc_urls: [...config.rpcUrls],
+      confirmations:
+        config.confirmations.kind === 'depth'
+          ? config.confirmations.blocks
+          : config.confirmations.tag,
+      reorg_window: config.reorgWindow,
+      poll_interval: `${config.pollIntervalMs}ms`,
+      max_block_range: config.maxBlockRange,
+      // As text: a block number past 2^53 would not survive a YAML number.
+      start_block: config.startBlock === 'latest' ? 'latest' : config.startBlock.toString(),
+      native: {
+        symbol: config.native.symbol,
+        decimals: config.native.decimals,
+        ...amounts(config.native),
+      },
+      tokens: config.tokens.map((token) => ({
+        symbol: token.symbol,
+        address: token.address,
+        decimals: token.decimals,
+        ...amounts(token),
+      })),
+    },
+  ];
+  const path = join(dir, 'chains.yaml');
+  writeFileSync(path, stringify(file));
+  return path;
 }

@@ -1,3 +1,4 @@
+import type { ChainClient } from '../chains/chain-client.ts';
 import { connectChains } from '../chains/connect-chains.ts';
 import { syncTokens } from '../chains/sync-tokens.ts';
 import type { ChainConfig } from '../config/chains-file.ts';
@@ -16,7 +17,7 @@ export async function startConfiguredWorker(
   database: DatabaseHandle,
   logger: Logger,
   chains: readonly ChainConfig[] = settings.chains,
-): Promise<Worker> {
+): Promise<Worker & { readonly chainClients: ReadonlyMap<string, ChainClient> }> {
   const synced = await syncTokens(database.db, chains);
   for (const [what, list] of Object.entries(synced)) {
     if (list.length > 0) logger.info({ tokens: list }, `tokens ${what}`);
@@ -35,5 +36,6 @@ export async function startConfiguredWorker(
     { chains: connected.map((c) => c.config.name), holder: worker.holder },
     'worker started',
   );
-  return worker;
+  const chainClients = new Map(connected.map((c) => [c.config.name, c.client] as const));
+  return Object.assign(worker, { chainClients });
 }

@@ -10,9 +10,10 @@ import { newId } from '../db/ids.ts';
 import type { AppDeps } from './app-deps.ts';
 import { registerCheckoutRoutes } from './checkout/register-checkout-routes.ts';
 import { registerRequestMetrics } from './plugins/metrics.ts';
-import { registerProblemDetails } from './plugins/problem-details.ts';
+import { registerProblemDetails, sendProblem } from './plugins/problem-details.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
 import { registerSecurity } from './plugins/security.ts';
+import { toProblem } from './problem.ts';
 import { connectAppRedis } from './redis-client.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerCatalogRoutes } from './routes/v1/catalog.ts';
@@ -38,7 +39,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
+    // URLs the router refuses before any handler runs (an over-long id, a bad %-escape) are
+    // answered as problems too, without echoing the URL.
+    frameworkErrors: (error, _request, reply) => {
+      const problem =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? toProblem('NOT_FOUND', 'no such resource')
+          : toProblem('BAD_REQUEST', 'the URL is not valid');
+      void sendProblem(reply, problem);
+    },
   });
+  // Fastify parses text/plain by default; the API takes JSON only, so that is a 415 too.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
 import { engines, setupDatabase, type TestDatabase } from '../../../test/database.ts';
+import { closedPort } from '../../../test/scripts/processes.ts';
 
 const CTRIP = fileURLToPath(new URL('../../../bin/ctrip.js', import.meta.url));
 
@@ -13,7 +14,13 @@ const CTRIP = fileURLToPath(new URL('../../../bin/ctrip.js', import.meta.url));
  * Starts `ctrip start`, waits for it to say it runs, checks a second later that it still
  * does, and stops it with SIGINT.
  */
-function startAndStop(env: Record<string, string>, cwd: string) {
+async function startAndStop(env: Record<string, string>, cwd: string) {
+  // A port of its own: the API listens, and suites run in parallel.
+  const port = String(await closedPort());
+  return startAndStopOn({ PORT: port, ...env }, cwd);
+}
+
+function startAndStopOn(env: Record<string, string>, cwd: string) {
   return new Promise<{
     code: number | null;
     stdout: string;
@@ -28,7 +35,7 @@ function startAndStop(env: Record<string, string>, cwd: string) {
     let stderr = '';
     let stayedUp = false;
     let told = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
       if (told || !stdout.includes('Press Ctrl+C to stop')) return;
@@ -49,8 +56,9 @@ function startAndStop(env: Record<string, string>, cwd: string) {
   });
 }
 
-describe('ctrip start with no configuration', () => {
-  it('creates ./data/ctrip.db, applies migrations, says where the database is, stops on Ctrl+C', async () => {
+// Each test spawns the gateway (and, without configuration, Anvil): slow on a loaded machine.
+describe('ctrip start with no configuration', { timeout: 120_000 }, () => {
+  it('creates ./data/ctrip.db, applies migrations, runs the devnet, says where the database is, stops on Ctrl+C', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ctrip-start-'));
     const result = await startAndStop({}, cwd);
     expect(result.stayedUp).toBe(true);
@@ -63,7 +71,7 @@ describe('ctrip start with no configuration', () => {
   });
 });
 
-describe.each(engines)('ctrip start in production on %s', (engine) => {
+describe.each(engines)('ctrip start in production on %s', { timeout: 120_000 }, (engine) => {
   let database: TestDatabase;
   const production = () => ({
     ENV: 'production',

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describeDatabaseTarget, type Settings } from '../../config/index.ts';
 import type { DatabaseHandle } from '../../db/create-database.ts';
@@ -9,7 +10,9 @@ import {
 } from '../../db/migrate/index.ts';
 import { createLogger, type Logger } from '../../logger.ts';
 import { openDatabase, readSettings } from '../context.ts';
-import { type ResolvedChains, resolveChains } from '../devnet-chains.ts';
+import { describeFirstSteps, ensureDevelopmentKey } from '../development-key.ts';
+import { devnetDataDir, type ResolvedChains, resolveChains } from '../devnet-chains.ts';
+import { type RunningApi, startApiServer } from '../run-api.ts';
 import { startConfiguredWorker } from '../run-worker.ts';
 import { waitForStopSignal } from '../stop-signal.ts';
 
@@ -30,29 +33,51 @@ export function registerStartCommand(program: Command): void {
         throw error;
       }
       const stopped = waitForStopSignal();
-      // Until the API holds the event loop open, this timer does (a worker with no chains has
-      // nothing pending).
-      const keepAlive = setInterval(() => {}, 1 << 30);
-      const worker = await startConfiguredWorker(settings, database, logger, chains.chains).catch(
-        async (error) => {
-          clearInterval(keepAlive);
-          await chains.stop();
-          await database.close();
-          throw error;
-        },
-      );
-      logger.info(
-        { env: settings.env, database: describeDatabaseTarget(settings.database.target) },
-        'cTrip started',
-      );
-      process.stdout.write(
-        `cTrip is running (${settings.env}); database: ${database.where}. Press Ctrl+C to stop.\n`,
-      );
-      logger.info({ signal: await stopped }, 'stopping');
-      await worker.stop();
-      await chains.stop();
-      clearInterval(keepAlive);
-      await database.close();
+      let worker: Awaited<ReturnType<typeof startConfiguredWorker>> | undefined;
+      let api: RunningApi | undefined;
+      try {
+        worker = await startConfiguredWorker(settings, database, logger, chains.chains);
+        api = await startApiServer({
+          settings,
+          database,
+          logger,
+          chains: chains.chains,
+          chainClients: worker.chainClients,
+        });
+        logger.info(
+          {
+            env: settings.env,
+            database: describeDatabaseTarget(settings.database.target),
+            api: api.url,
+          },
+          'cTrip started',
+        );
+        process.stdout.write(
+          `cTrip is running (${settings.env}); database: ${database.where}; API: ${api.url}. Press Ctrl+C to stop.\n`,
+        );
+        const dataDir = devnetDataDir(settings);
+        const key = await ensureDevelopmentKey(database.db, settings, dataDir);
+        if (key) {
+          const firstChain = chains.chains[0];
+          process.stdout.write(
+            describeFirstSteps({
+              apiUrl: settings.http.publicUrl,
+              key: key.key,
+              created: key.created,
+              keyFile: join(dataDir, 'development-api-key'),
+              chain: firstChain?.name,
+              token: firstChain?.tokens[0]?.symbol ?? firstChain?.native.symbol,
+            }),
+          );
+        }
+        logger.info({ signal: await stopped }, 'stopping');
+      } finally {
+        // Stop taking requests first, then finish the jobs in hand, then the chain under them.
+        await api?.close();
+        await worker?.stop();
+        await chains.stop();
+        await database.close();
+      }
       logger.flush();
     });
 }

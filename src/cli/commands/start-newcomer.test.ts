@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCtrip } from '../../../test/cli.ts';
+import {
+  closedPort,
+  killAllProcesses,
+  startCtrip,
+  waitUntil,
+} from '../../../test/scripts/processes.ts';
+
+afterEach(() => killAllProcesses());
+
+describe('npm start as a newcomer runs it', () => {
+  // Spawns the gateway, Anvil and the CLI: minutes on a loaded 2-core machine, seconds on a quiet one.
+  it('gives a working gateway: the printed key creates a payment, devnet pay pays it, the API shows it confirmed', {
+    timeout: 240_000,
+  }, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ctrip-newcomer-'));
+    const port = await closedPort();
+    // Nothing but a free port: no database, chain, key or token is configured.
+    const gateway = startCtrip(['start'], { env: { PORT: String(port) }, cwd });
+    await gateway.waitForStdout('npx ctrip devnet pay', 90_000);
+    const stdout = gateway.stdout();
+    const key = /Bearer (ctrip_[A-Za-z0-9_-]+)/.exec(stdout)?.[1];
+    expect(key, gateway.output()).toBeDefined();
+    expect(stdout).toContain(`API docs: http://127.0.0.1:${port}/docs`);
+
+    // The curl example, as a newcomer would paste it.
+    const api = `http://127.0.0.1:${port}`;
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const created = await fetch(`${api}/v1/payments`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ chain: 'devnet', token: 'USDC', amount: '10' }),
+    });
+    expect(created.status).toBe(201);
+    const payment = (await created.json()) as { id: string; status: string; checkout_url: string };
+    expect(payment.status).toBe('pending');
+
+    const paid = await runCtrip(['devnet', 'pay', payment.id, '--json'], {}, { cwd });
+    expect(paid.code, paid.stderr).toBe(0);
+    expect(JSON.parse(paid.stdout)).toMatchObject({ amount: '10', token: 'USDC' });
+
+    const confirmed = await waitUntil(
+      'the payment is confirmed through the API',
+      async () => {
+        const response = await fetch(`${api}/v1/payments/${payment.id}`, { headers });
+        const body = (await response.json()) as {
+          status: string;
+          amount_received: string;
+          events: { type: string }[];
+        };
+        return body.status === 'confirmed' ? body : undefined;
+      },
+      60_000,
+      gateway.output,
+    );
+    expect(confirmed.amount_received).toBe('10');
+    expect(confirmed.events.map((e) => e.type)).toEqual([
+      'payment.created',
+      'payment.detected',
+      'payment.confirmed',
+    ]);
+    const page = await fetch(payment.checkout_url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Payment confirmed');
+
+    gateway.kill('SIGINT');
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    // The embedded chain went down with the gateway.
+    const devnetGone = await runCtrip(['devnet', 'pay', payment.id], {}, { cwd });
+    expect(devnetGone.code).not.toBe(0);
+    expect(devnetGone.stderr).toMatch(/no devnet is running/);
+  });
+});
