@@ -60,6 +60,47 @@ function isStepBack(from: PaymentStatus, to: PaymentStatus): boolean {
   return from === 'detected' && to === 'pending';
 }
 
+export interface PendingEvent {
+  readonly paymentId: string;
+  readonly type: PaymentEventType;
+  readonly snapshot: PaymentSnapshot;
+  readonly previousStatus: PaymentStatus | null;
+}
+
+/** Writes outbox rows in one statement per batch; ids follow the order given. */
+export async function recordPaymentEvents(
+  trx: Transaction<Database>,
+  events: readonly PendingEvent[],
+): Promise<void> {
+  for (let i = 0; i < events.length; i += 500) {
+    await trx
+      .insertInto('payment_events')
+      .values(
+        events.slice(i, i + 500).map((event) => ({
+          id: newId(),
+          payment_id: event.paymentId,
+          type: event.type,
+          data: eventData(event.snapshot, event.previousStatus),
+        })),
+      )
+      .execute();
+  }
+}
+
+function eventData(
+  snapshot: PaymentSnapshot,
+  previousStatus: PaymentStatus | null,
+): PaymentEventData {
+  return {
+    status: snapshot.status,
+    previous_status: previousStatus,
+    exception: snapshot.exception,
+    amount: snapshot.amount.toString(),
+    amount_received: snapshot.amountReceived.toString(),
+    confirmations: snapshot.confirmations,
+  };
+}
+
 /** Writes one outbox row; call it in the transaction that made the change. */
 export async function recordPaymentEvent(
   trx: Transaction<Database>,

@@ -2,7 +2,12 @@ import type { Transaction } from 'kysely';
 import { lockRows } from '../db/lock-rows.ts';
 import type { Database } from '../db/models/index.ts';
 import { evaluatePayment } from './evaluate-payment.ts';
-import { eventsForChange, type PaymentSnapshot, recordPaymentEvent } from './payment-events.ts';
+import {
+  eventsForChange,
+  type PaymentSnapshot,
+  type PendingEvent,
+  recordPaymentEvents,
+} from './payment-events.ts';
 import type { PaymentException, PaymentStatus, TransferStatus } from './payment-status.ts';
 
 export interface ReconcilePolicy {
@@ -62,7 +67,15 @@ export async function reconcilePayments(
     .where('payment_id', 'in', ids)
     .execute();
 
+  const transfersByPayment = new Map<string, typeof transfers>();
+  for (const transfer of transfers) {
+    const list = transfersByPayment.get(transfer.payment_id);
+    if (list) list.push(transfer);
+    else transfersByPayment.set(transfer.payment_id, [transfer]);
+  }
+
   const changes: ReconciledChange[] = [];
+  const events: PendingEvent[] = [];
   for (const row of rows) {
     const before: PaymentSnapshot = {
       status: row.status as PaymentStatus,
@@ -78,16 +91,14 @@ export async function reconcilePayments(
       underpaymentTolerance: row.underpayment_tolerance,
       latePayments: policy.latePayments,
       now,
-      transfers: transfers
-        .filter((t) => t.payment_id === row.id)
-        .map((t) => ({
-          amount: t.amount,
-          status: t.status as TransferStatus,
-          confirmations: t.confirmations,
-          blockNumber: t.block_number,
-          blockTime: t.block_time,
-          counts: t.token_id === row.token_id,
-        })),
+      transfers: (transfersByPayment.get(row.id) ?? []).map((t) => ({
+        amount: t.amount,
+        status: t.status as TransferStatus,
+        confirmations: t.confirmations,
+        blockNumber: t.block_number,
+        blockTime: t.block_time,
+        counts: t.token_id === row.token_id,
+      })),
     });
     const after: PaymentSnapshot = { ...state, amount: row.amount };
     if (
@@ -118,11 +129,13 @@ export async function reconcilePayments(
       .where('id', '=', row.id)
       .where('status', '=', before.status)
       .execute();
-    const events = eventsForChange(before, after);
-    for (const type of events) {
-      await recordPaymentEvent(trx, row.id, type, after, before.status);
+    const types = eventsForChange(before, after);
+    for (const type of types) {
+      events.push({ paymentId: row.id, type, snapshot: after, previousStatus: before.status });
     }
-    changes.push({ paymentId: row.id, from: before.status, to: after.status, events });
+    changes.push({ paymentId: row.id, from: before.status, to: after.status, events: types });
   }
+  // All of the batch's events in one statement, in the order they happened.
+  await recordPaymentEvents(trx, events);
   return changes;
 }

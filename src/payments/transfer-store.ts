@@ -19,6 +19,9 @@ export interface ObservedTransfer {
 /** The log index native transfers are stored under (a transaction has at most one). */
 export const NATIVE_TRANSFER_LOG_INDEX = -1;
 
+/** Rows per INSERT: well under both engines' parameter limits (15 columns a row). */
+const INSERT_BATCH = 500;
+
 /**
  * Stores transfers idempotently on (chain, tx hash, log index): seeing the same transfer
  * again changes nothing, so a rescan never double-counts. A transfer that was removed by a
@@ -32,26 +35,32 @@ export async function recordTransfers(
   now: Date = new Date(),
 ): Promise<string[]> {
   const changed = new Set<string>();
-  for (const transfer of transfers) {
-    const row = await trx
+  // One statement per batch, not per row: a busy range holds thousands of transfers.
+  const unique = [
+    ...new Map(transfers.map((t) => [`${t.txHash}/${t.logIndex}`, t] as const)).values(),
+  ];
+  for (let i = 0; i < unique.length; i += INSERT_BATCH) {
+    const rows = await trx
       .insertInto('transactions')
-      .values({
-        id: newId(),
-        payment_id: transfer.paymentId,
-        token_id: transfer.tokenId,
-        chain,
-        tx_hash: transfer.txHash,
-        log_index: transfer.logIndex,
-        from_address: transfer.from,
-        block_number: transfer.blockNumber,
-        block_hash: transfer.blockHash,
-        block_time: transfer.blockTime,
-        amount: transfer.amount,
-        status: 'pending',
-        confirmations: 0,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(
+        unique.slice(i, i + INSERT_BATCH).map((transfer) => ({
+          id: newId(),
+          payment_id: transfer.paymentId,
+          token_id: transfer.tokenId,
+          chain,
+          tx_hash: transfer.txHash,
+          log_index: transfer.logIndex,
+          from_address: transfer.from,
+          block_number: transfer.blockNumber,
+          block_hash: transfer.blockHash,
+          block_time: transfer.blockTime,
+          amount: transfer.amount,
+          status: 'pending',
+          confirmations: 0,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
       .onConflict((oc) =>
         oc
           .columns(['chain', 'tx_hash', 'log_index'])
@@ -71,8 +80,8 @@ export async function recordTransfers(
           ),
       )
       .returning('payment_id')
-      .executeTakeFirst();
-    if (row) changed.add(row.payment_id);
+      .execute();
+    for (const row of rows) changed.add(row.payment_id);
   }
   return [...changed];
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { idFloorAt } from '../db/ids.ts';
 import type { Database } from '../db/models/index.ts';
 
 export interface WatchedAddress {
@@ -25,7 +26,13 @@ export async function listWatchedAddresses(
     .select(['address', 'id', 'token_id', 'created_at', 'watch_until'])
     .where('chain', '=', chain)
     .where('watch_until', '>', options.now);
-  if (options.createdSince) query = query.where('created_at', '>=', options.createdSince);
+  if (options.createdSince) {
+    // The id range is what an index can serve (ids are UUIDv7, time-ordered); created_at
+    // alone would make the engine visit every open payment of the chain.
+    query = query
+      .where('id', '>=', idFloorAt(options.createdSince))
+      .where('created_at', '>=', options.createdSince);
+  }
   const rows = await query.execute();
   return rows.map((row) => ({
     address: row.address,
