@@ -3,8 +3,10 @@ import { registerChainsCommand } from './commands/chains.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerDbCommand } from './commands/db.ts';
 import { registerDevnetCommand } from './commands/devnet.ts';
+import { registerKeysCommand } from './commands/keys.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerStoresCommand } from './commands/stores.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { ExitCode } from './exit-codes.ts';
 import { reportError } from './output.ts';
@@ -21,6 +23,8 @@ registerConfigCommand(program);
 registerMigrateCommand(program);
 registerDbCommand(program);
 registerDevnetCommand(program);
+registerStoresCommand(program);
+registerKeysCommand(program);
 
 // `ctrip history | head` closes the pipe early: the rest of the output has no reader, but the
 // command still finishes its work (an upgrade is not cut short) and exits with its own code.
