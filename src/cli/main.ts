@@ -5,6 +5,7 @@ import { registerDbCommand } from './commands/db.ts';
 import { registerDevnetCommand } from './commands/devnet.ts';
 import { registerKeysCommand } from './commands/keys.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerStoresCommand } from './commands/stores.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
@@ -17,6 +18,7 @@ const program = new Command('ctrip')
   .exitOverride();
 
 registerStartCommand(program);
+registerServeCommand(program);
 registerWorkerCommand(program);
 registerChainsCommand(program);
 registerConfigCommand(program);
