@@ -12,7 +12,12 @@ import {
 } from '../../../test/migrations-dir.ts';
 import { MIGRATIONS_DIR, readMigrationFiles } from '../../db/migrate/index.ts';
 
-describe.each(engines)('ctrip migrate on %s', (engine) => {
+// A test here runs up to seven `ctrip` processes one after another, each starting Node and
+// loading the CLI: seconds apiece on a busy two-core machine, more when a stale build makes
+// bin/ctrip.js fall back to tsx. The default 30 s made them time out, not fail an assertion.
+const RUNS_THE_CLI = { timeout: 180_000 };
+
+describe.each(engines)('ctrip migrate on %s', RUNS_THE_CLI, (engine) => {
   let database: TestDatabase;
   let dir: MigrationsDir;
 
@@ -123,7 +128,7 @@ describe.each(engines)('ctrip migrate on %s', (engine) => {
   });
 });
 
-describe('ctrip migrate without a database', () => {
+describe('ctrip migrate without a database', RUNS_THE_CLI, () => {
   it('sql prints the offline SQL for either engine', async () => {
     const postgres = await runCtrip(['migrate', 'sql', '--dialect', 'postgres'], {});
     expect(postgres.code).toBe(0);

@@ -8,7 +8,7 @@ import {
   migrationText,
   projectHead,
 } from '../../../test/migrations-dir.ts';
-import { insertToken, paymentRow, transferRow } from '../../../test/rows.ts';
+import { DEFAULT_STORE_ID, insertToken, paymentRow, transferRow } from '../../../test/rows.ts';
 import { snapshotSchema } from '../../../test/schema-snapshot.ts';
 import { col } from '../columns.ts';
 import type { DatabaseHandle } from '../create-database.ts';
@@ -184,9 +184,35 @@ const changes: readonly Change[] = [
   },
 ];
 
-/** One row in every table, the payment's nullable block set so it can become NOT NULL. */
+/**
+ * One row in every table, the payment's nullable block set so it can become NOT NULL. The
+ * stores table already holds its one row: the default store the migration creates.
+ */
 async function seed(handle: DatabaseHandle): Promise<void> {
   const { db } = handle;
+  const apiKeyId = newId();
+  await db
+    .insertInto('api_keys')
+    .values({
+      id: apiKeyId,
+      store_id: DEFAULT_STORE_ID,
+      name: 'test',
+      prefix: 'ck_test',
+      hash: 'hash',
+      scopes: ['payments:read'],
+    })
+    .execute();
+  await db
+    .insertInto('idempotency_keys')
+    .values({
+      id: newId(),
+      api_key_id: apiKeyId,
+      key: 'k1',
+      request_hash: 'h1',
+      response_status: 201,
+      response_body: { ok: true },
+    })
+    .execute();
   const tokenId = await insertToken(db);
   await db.insertInto('chain_states').values({ chain: 'eth', last_scanned_block: 10n }).execute();
   const payment = paymentRow(tokenId, { detected_in_block: 5n });
