@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
+import { purgeIdempotencyKeys } from '../api-keys/idempotency-store.ts';
 import type { ConnectedChain } from '../chains/connect-chains.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/models/index.ts';
@@ -9,6 +10,8 @@ import { expirePayments } from '../payments/expire-payments.ts';
 import type { ReconcilePolicy } from '../payments/reconcile-payments.ts';
 import { createChainScanner } from '../scanner/scan-chain.ts';
 import { runScanChainLoop } from './scan-chain-loop.ts';
+
+const PURGE_INTERVAL_MS = 3_600_000;
 
 export interface WorkerDeps {
   readonly db: Kysely<Database>;
@@ -54,9 +57,10 @@ export function startWorker(deps: WorkerDeps): Worker {
 
   const expiryEvery = deps.expiryIntervalMs ?? 5_000;
   let expiring: Promise<unknown> = Promise.resolve();
+  let lastPurge = 0;
   const expiryTimer = setInterval(() => {
     expiring = expiring.then(() =>
-      expirePayments(deps.db, deps.policy).catch((error) =>
+      runHousekeeping().catch((error) =>
         deps.logger.warn(
           { code: (error as { code?: string }).code },
           `expiry failed: ${messageOf(error)}`,
@@ -64,6 +68,15 @@ export function startWorker(deps: WorkerDeps): Worker {
       ),
     );
   }, expiryEvery);
+
+  /** Expires payments whose time is up and, hourly, forgets idempotency keys past retention. */
+  async function runHousekeeping(): Promise<void> {
+    await expirePayments(deps.db, deps.policy);
+    if (Date.now() - lastPurge >= PURGE_INTERVAL_MS) {
+      lastPurge = Date.now();
+      await purgeIdempotencyKeys(deps.db);
+    }
+  }
 
   return {
     holder,

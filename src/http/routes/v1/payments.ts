@@ -8,6 +8,7 @@ import {
   releaseIdempotencyClaim,
 } from '../../../api-keys/index.ts';
 import { isId } from '../../../db/ids.ts';
+import { withTransaction } from '../../../db/transaction.ts';
 import { cancelPayment } from '../../../payments/cancel-payment.ts';
 import { createPayment } from '../../../payments/create-payment.ts';
 import {
@@ -43,7 +44,7 @@ const errors = {
 
 export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  const view = { publicUrl: deps.settings.http.publicUrl, chains: deps.chains };
+  const context = { publicUrl: deps.settings.http.publicUrl, chains: deps.chains };
   const paymentDeps = {
     db: deps.db,
     deriver: deps.deriver,
@@ -110,21 +111,28 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void
       }
       try {
         const body = request.body;
-        const created = await createPayment(paymentDeps, {
-          storeId: apiKey.storeId,
-          chain: body.chain,
-          token: body.token,
-          amount: body.amount,
-          expiresIn: body.expires_in,
-          reference: body.reference ?? null,
-          metadata: body.metadata ?? null,
-          redirectUrl: body.redirect_url ?? null,
+        // The payment and the idempotency record commit together: a retry either finds the
+        // stored response or finds no payment, never a payment without its record.
+        const payment = await withTransaction(deps.db, async (trx) => {
+          const created = await createPayment(
+            { ...paymentDeps, db: trx },
+            {
+              storeId: apiKey.storeId,
+              chain: body.chain,
+              token: body.token,
+              amount: body.amount,
+              expiresIn: body.expires_in,
+              reference: body.reference ?? null,
+              metadata: body.metadata ?? null,
+              redirectUrl: body.redirect_url ?? null,
+            },
+          );
+          const view = toPaymentView(await getPayment(trx, created.id), context);
+          if (claimId) await completeIdempotentRequest(trx, claimId, { status: 201, body: view });
+          return view;
         });
-        const payment = toPaymentView(await getPayment(deps.db, created.id), view);
-        if (claimId)
-          await completeIdempotentRequest(deps.db, claimId, { status: 201, body: payment });
-        request.log.info({ paymentId: created.id, chain: created.chain }, 'payment created');
-        return reply.code(201).header('location', `/v1/payments/${created.id}`).send(payment);
+        request.log.info({ paymentId: payment.id, chain: payment.chain }, 'payment created');
+        return reply.code(201).header('location', `/v1/payments/${payment.id}`).send(payment);
       } catch (error) {
         if (claimId) await releaseIdempotencyClaim(deps.db, claimId);
         throw error;
@@ -165,7 +173,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void
       });
       const last = page.rows[page.rows.length - 1];
       return {
-        data: page.rows.map((row) => toPaymentView(row, view)),
+        data: page.rows.map((row) => toPaymentView(row, context)),
         has_more: page.hasMore,
         next_cursor: page.hasMore && last ? last.id : null,
       };
@@ -192,7 +200,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void
         listPaymentEvents(deps.db, payment.id),
       ]);
       return {
-        ...toPaymentView(payment, view),
+        ...toPaymentView(payment, context),
         transfers: transfers.map(toTransferView),
         events: events.map(toEventView),
       };
@@ -216,7 +224,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void
       // Looked up within the store first: another store's payment is a 404, never a cancel.
       const payment = await getPayment(deps.db, request.params.id, { storeId });
       await cancelPayment(deps.db, payment.id);
-      return toPaymentView(await getPayment(deps.db, payment.id, { storeId }), view);
+      return toPaymentView(await getPayment(deps.db, payment.id, { storeId }), context);
     },
   );
 }
