@@ -67,10 +67,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('idempotency_keys')
     .columns(['created_at'])
     .execute();
-  await db
-    .insertInto('stores')
-    .values({ id: DEFAULT_STORE_ID, name: 'default' })
-    .execute();
+  await db.insertInto('stores').values({ id: DEFAULT_STORE_ID, name: 'default' }).execute();
   await batchAlterTable(db, 'payments', (b) =>
     b
       .addColumn('store_id', 'uuid', { nullable: true })
