@@ -16,6 +16,10 @@ const MAX_LIFETIME_SECONDS = 30 * 86_400;
 const MAX_REFERENCE_LENGTH = 200;
 
 export interface PaymentDeps {
+  /**
+   * The database, or a caller's transaction to create the payment in (the address index is
+   * then held until that transaction ends: keep it short).
+   */
   readonly db: Kysely<Database>;
   readonly deriver: DepositAddressDeriver;
   readonly policy: {

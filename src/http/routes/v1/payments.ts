@@ -18,7 +18,12 @@ import {
   listPaymentTransfers,
 } from '../../../payments/payment-queries.ts';
 import type { AppDeps } from '../../app-deps.ts';
-import { toEventView, toPaymentView, toTransferView } from '../../payment-view.ts';
+import {
+  type PaymentView,
+  toEventView,
+  toPaymentView,
+  toTransferView,
+} from '../../payment-view.ts';
 import { apiKeyOf, requireScope } from '../../plugins/authenticate.ts';
 import { HttpError } from '../../problem.ts';
 import {
@@ -111,26 +116,31 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void
       }
       try {
         const body = request.body;
-        // The payment and the idempotency record commit together: a retry either finds the
-        // stored response or finds no payment, never a payment without its record.
-        const payment = await withTransaction(deps.db, async (trx) => {
-          const created = await createPayment(
-            { ...paymentDeps, db: trx },
-            {
-              storeId: apiKey.storeId,
-              chain: body.chain,
-              token: body.token,
-              amount: body.amount,
-              expiresIn: body.expires_in,
-              reference: body.reference ?? null,
-              metadata: body.metadata ?? null,
-              redirectUrl: body.redirect_url ?? null,
-            },
-          );
-          const view = toPaymentView(await getPayment(trx, created.id), context);
-          if (claimId) await completeIdempotentRequest(trx, claimId, { status: 201, body: view });
-          return view;
-        });
+        const params = {
+          storeId: apiKey.storeId,
+          chain: body.chain,
+          token: body.token,
+          amount: body.amount,
+          expiresIn: body.expires_in,
+          reference: body.reference ?? null,
+          metadata: body.metadata ?? null,
+          redirectUrl: body.redirect_url ?? null,
+        };
+        let payment: PaymentView;
+        if (claimId === undefined) {
+          const created = await createPayment(paymentDeps, params);
+          payment = toPaymentView(await getPayment(deps.db, created.id), context);
+        } else {
+          const claim = claimId;
+          // The payment and the idempotency record commit together: a retry either finds the
+          // stored response or finds no payment, never a payment without its record.
+          payment = await withTransaction(deps.db, async (trx) => {
+            const created = await createPayment({ ...paymentDeps, db: trx }, params);
+            const view = toPaymentView(await getPayment(trx, created.id), context);
+            await completeIdempotentRequest(trx, claim, { status: 201, body: view });
+            return view;
+          });
+        }
         request.log.info({ paymentId: payment.id, chain: payment.chain }, 'payment created');
         return reply.code(201).header('location', `/v1/payments/${payment.id}`).send(payment);
       } catch (error) {
