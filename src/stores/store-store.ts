@@ -56,8 +56,11 @@ export async function findStore(
   const row = await db
     .selectFrom('stores')
     .selectAll()
+    // Only a well-formed id is compared with the uuid column (PostgreSQL refuses anything else).
     .where((eb) =>
-      eb.or([eb('name', '=', nameOrId), eb('id', '=', isId(nameOrId) ? nameOrId : newId())]),
+      isId(nameOrId)
+        ? eb.or([eb('name', '=', nameOrId), eb('id', '=', nameOrId)])
+        : eb('name', '=', nameOrId),
     )
     .executeTakeFirst();
   if (!row)
