@@ -51,6 +51,15 @@ export class SettingsReader {
     return value;
   }
 
+  /** true/false, also as 1/0, yes/no, on/off. */
+  boolean(name: string, fallback: boolean): boolean {
+    const text = this.string(name, String(fallback)).trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(text)) return true;
+    if (['false', '0', 'no', 'off'].includes(text)) return false;
+    this.#issue(name, `must be true or false (got ${JSON.stringify(text)})`);
+    return fallback;
+  }
+
   /** A secret is never echoed: problems say what is wrong, not what was given. */
   secret(name: string, options: SecretOptions = {}): Secret | undefined {
     const raw = this.#raw.get(name);

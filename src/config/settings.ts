@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { privateKeyToAddress } from 'viem/accounts';
 import {
   checkMnemonic,
   checkXpub,
@@ -46,6 +47,9 @@ export interface Settings {
   /** The chains from CHAINS_FILE; empty when none is configured. */
   readonly chains: readonly ChainConfig[];
   readonly payments: PaymentSettings;
+  readonly webhooks: WebhookSettings;
+  readonly sweeper: SweeperSettings;
+  readonly jobs: JobSettings;
   /** For `ctrip config`: each variable's printable value and where it came from. */
   readonly report: readonly SettingReport[];
 }
@@ -72,6 +76,33 @@ export interface PaymentSettings {
   readonly lateWindowSeconds: number;
   /** `accept`: late money that completes a payment confirms it; `flag`: it stays expired. */
   readonly latePayments: 'accept' | 'flag';
+}
+
+export interface WebhookSettings {
+  /**
+   * Whether endpoint URLs may resolve to loopback, private or link-local addresses
+   * (WEBHOOK_ALLOW_PRIVATE_URLS). Off in production unless set: such URLs reach the
+   * operator's own network (SSRF). On elsewhere, so local receivers work in development.
+   */
+  readonly allowPrivateUrls: boolean;
+  /** How long one delivery attempt may take, connection to last byte. */
+  readonly timeoutMs: number;
+  /** An endpoint whose deliveries have all failed for this long is disabled. */
+  readonly disableAfterFailingMs: number;
+}
+
+export interface SweeperSettings {
+  /** Where swept funds go (lower-case hex): TREASURY_ADDRESS, else the hot wallet's address. */
+  readonly treasuryAddress: `0x${string}` | undefined;
+  /** SWEEP_ENABLED: an operator can keep the money at the deposit addresses. */
+  readonly enabled: boolean;
+}
+
+export interface JobSettings {
+  /** How long a stopping worker waits for the jobs in hand before handing them back. */
+  readonly shutdownTimeoutMs: number;
+  /** How many jobs (webhook deliveries above all) one worker process runs at once. */
+  readonly concurrency: number;
 }
 
 export interface SettingReport {
@@ -150,6 +181,26 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     latePayments: reader.oneOf('LATE_PAYMENTS', ['accept', 'flag'], 'accept'),
   });
 
+  const webhooks: WebhookSettings = Object.freeze({
+    allowPrivateUrls: reader.boolean('WEBHOOK_ALLOW_PRIVATE_URLS', !production),
+    timeoutMs: reader.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    disableAfterFailingMs:
+      reader.integer('WEBHOOK_DISABLE_AFTER_FAILING_DAYS', 5, 1, 365) * 86_400_000,
+  });
+  const treasury = reader.string('TREASURY_ADDRESS', '', checkAddress);
+  const sweeper: SweeperSettings = Object.freeze({
+    treasuryAddress: treasury
+      ? (treasury.toLowerCase() as `0x${string}`)
+      : privateKey && !checkPrivateKey(privateKey.reveal())
+        ? (privateKeyToAddress(hexKey(privateKey.reveal())).toLowerCase() as `0x${string}`)
+        : undefined,
+    enabled: reader.boolean('SWEEP_ENABLED', true),
+  });
+  const jobs: JobSettings = Object.freeze({
+    shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    concurrency: reader.integer('WORKER_CONCURRENCY', 10, 1, 1000),
+  });
+
   reader.throwIfInvalid();
   return Object.freeze({
     env: environment,
@@ -169,6 +220,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     depositKeys,
     chains: Object.freeze(chains ?? []),
     payments,
+    webhooks,
+    sweeper,
+    jobs,
     report: Object.freeze(reader.report()),
   });
 }
@@ -270,6 +324,18 @@ function checkTableList(value: string): string | undefined {
   return bad.length > 0
     ? `must be table names separated by commas (e.g. audit_log,legacy_sessions); not a table name: ${bad.join(', ')}`
     : undefined;
+}
+
+/** A private key as viem takes it: 0x-prefixed hex. */
+export function hexKey(value: string): `0x${string}` {
+  const hex = value.startsWith('0x') || value.startsWith('0X') ? value.slice(2) : value;
+  return `0x${hex}`;
+}
+
+function checkAddress(value: string): string | undefined {
+  return value === '' || /^0x[0-9a-fA-F]{40}$/.test(value)
+    ? undefined
+    : 'must be an address: 0x followed by 40 hex digits';
 }
 
 function checkPrivateKey(value: string): string | undefined {

@@ -12,6 +12,8 @@ export const paymentEvents = defineTable('payment_events', {
     type: col.text(),
     data: col.json(),
     created_at: col.timestamp().defaultNow(),
+    /** When webhook deliveries were created for it; null while it waits in the outbox. */
+    dispatched_at: col.timestamp().nullable(),
   },
-  indexes: [{ columns: ['payment_id'] }],
+  indexes: [{ columns: ['payment_id'] }, { columns: ['dispatched_at', 'id'] }],
 });
