@@ -225,9 +225,77 @@ async function seed(handle: DatabaseHandle): Promise<void> {
     .insertInto('chain_headers')
     .values({ chain: 'eth', number: 10n, hash: '0xb10', parent_hash: '0xb9' })
     .execute();
+  const eventId = newId();
   await db
     .insertInto('payment_events')
-    .values({ id: newId(), payment_id: payment.id, type: 'payment.created', data: { n: 1 } })
+    .values({ id: eventId, payment_id: payment.id, type: 'payment.created', data: { n: 1 } })
+    .execute();
+  const endpointId = newId();
+  await db
+    .insertInto('webhook_endpoints')
+    .values({
+      id: endpointId,
+      store_id: DEFAULT_STORE_ID,
+      url: 'https://shop.example/hook',
+      secret: 'v1.sealed',
+    })
+    .execute();
+  const deliveryId = newId();
+  await db
+    .insertInto('webhook_deliveries')
+    .values({
+      id: deliveryId,
+      endpoint_id: endpointId,
+      event_id: eventId,
+      payment_id: payment.id,
+      event_type: 'payment.created',
+      payload: '{}',
+    })
+    .execute();
+  await db
+    .insertInto('webhook_attempts')
+    .values({
+      id: newId(),
+      delivery_id: deliveryId,
+      attempt: 1,
+      started_at: new Date(),
+      duration_ms: 5,
+    })
+    .execute();
+  const sweepId = newId();
+  await db
+    .insertInto('sweeps')
+    .values({
+      id: sweepId,
+      payment_id: payment.id,
+      chain: 'eth',
+      token_id: tokenId,
+      from_address: payment.address,
+      address_index: payment.address_index,
+      to_address: '0x00000000000000000000000000000000000000aa',
+    })
+    .execute();
+  await db
+    .insertInto('outgoing_transactions')
+    .values({
+      id: newId(),
+      chain: 'eth',
+      from_address: payment.address,
+      nonce: 0n,
+      to_address: '0x00000000000000000000000000000000000000aa',
+      purpose: 'sweep',
+      sweep_id: sweepId,
+      value: 1n,
+      gas_limit: 21_000n,
+      max_fee_per_gas: 2n,
+      max_priority_fee_per_gas: 1n,
+      raw: '0x02',
+      tx_hash: '0xdef',
+    })
+    .execute();
+  await db
+    .insertInto('account_nonces')
+    .values({ chain: 'eth', address: payment.address, next_nonce: 1n })
     .execute();
   await db
     .insertInto('leases')
