@@ -2,7 +2,7 @@ import { formatTokenAmount } from '../../amounts.ts';
 import type { ChainConfig } from '../../config/chains-file.ts';
 import type { PaymentRow } from '../../payments/payment-queries.ts';
 import type { PaymentException, PaymentStatus } from '../../payments/payment-status.ts';
-import { paymentUri } from '../payment-view.ts';
+import { paymentUri } from '../../payments/payment-view.ts';
 import { type CheckoutTone, describeCheckoutState } from './describe-checkout-state.ts';
 
 /**

@@ -18,12 +18,12 @@ import { revokeApiKey, type Scope } from '../../../api-keys/index.ts';
 import { createDatabase } from '../../../db/create-database.ts';
 import { newId } from '../../../db/ids.ts';
 import { withTransaction } from '../../../db/transaction.ts';
+import type { PaymentView } from '../../../payments/payment-view.ts';
 import { reconcilePayments } from '../../../payments/reconcile-payments.ts';
 import { recordTransfers } from '../../../payments/transfer-store.ts';
 import { createStore } from '../../../stores/index.ts';
 import { createDepositAddressDeriver, DEVELOPMENT_MNEMONIC } from '../../../wallet/index.ts';
 import { buildApp } from '../../app.ts';
-import type { PaymentView } from '../../payment-view.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const VALID = { chain: 'devnet', token: 'USDC', amount: '1' };

@@ -17,13 +17,13 @@ import {
   listPayments,
   listPaymentTransfers,
 } from '../../../payments/payment-queries.ts';
-import type { AppDeps } from '../../app-deps.ts';
 import {
   type PaymentView,
   toEventView,
   toPaymentView,
   toTransferView,
-} from '../../payment-view.ts';
+} from '../../../payments/payment-view.ts';
+import type { AppDeps } from '../../app-deps.ts';
 import { apiKeyOf, requireScope } from '../../plugins/authenticate.ts';
 import { HttpError } from '../../problem.ts';
 import {

@@ -1,10 +1,6 @@
 import { formatTokenAmount } from '../amounts.ts';
 import type { ChainConfig } from '../config/chains-file.ts';
-import type {
-  listPaymentEvents,
-  listPaymentTransfers,
-  PaymentRow,
-} from '../payments/payment-queries.ts';
+import type { listPaymentEvents, listPaymentTransfers, PaymentRow } from './payment-queries.ts';
 
 export interface PaymentViewContext {
   readonly publicUrl: string;
