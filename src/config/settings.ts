@@ -103,6 +103,11 @@ export interface JobSettings {
   readonly shutdownTimeoutMs: number;
   /** How many jobs (webhook deliveries above all) one worker process runs at once. */
   readonly concurrency: number;
+  /**
+   * JOBS_QUEUE_PREFIX: the prefix of the job queue's Redis keys, so gateways (or test runs)
+   * sharing one Redis keep apart.
+   */
+  readonly queuePrefix: string;
 }
 
 export interface SettingReport {
@@ -199,6 +204,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const jobs: JobSettings = Object.freeze({
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     concurrency: reader.integer('WORKER_CONCURRENCY', 10, 1, 1000),
+    queuePrefix: reader.string('JOBS_QUEUE_PREFIX', 'ctrip', checkQueuePrefix),
   });
 
   reader.throwIfInvalid();
@@ -359,6 +365,12 @@ function checkSecretKey(value: string, production: boolean): string | undefined 
     return `is shorter than ${MIN_SECRET_KEY_BYTES} bytes; production needs a random value of at least ${MIN_SECRET_KEY_BYTES} bytes (e.g. openssl rand -hex 32)`;
   }
   return undefined;
+}
+
+function checkQueuePrefix(value: string): string | undefined {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(value)
+    ? undefined
+    : 'must be 1 to 64 letters, digits, - or _ (e.g. ctrip)';
 }
 
 function checkRedisUrl(value: string): string | undefined {
