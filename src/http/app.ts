@@ -18,6 +18,8 @@ import { connectAppRedis } from './redis-client.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 import { registerCatalogRoutes } from './routes/v1/catalog.ts';
 import { registerPaymentRoutes } from './routes/v1/payments.ts';
+import { registerWebhookDeliveryRoutes } from './routes/v1/webhook-deliveries.ts';
+import { registerWebhookEndpointRoutes } from './routes/v1/webhook-endpoints.ts';
 
 /** Request bodies above this are refused (413): a payment request is a few hundred bytes. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -84,6 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerPaymentRoutes(app, deps);
   registerCatalogRoutes(app, deps);
+  registerWebhookEndpointRoutes(app, deps);
+  registerWebhookDeliveryRoutes(app, deps);
   registerCheckoutRoutes(app, deps);
   registerOpsRoutes(app, deps, { metrics, redis });
   return app;

@@ -40,6 +40,9 @@ const FIELD_BY_CODE: Readonly<Record<string, string>> = {
   TOKEN_DISABLED: 'token',
   PAYMENT_INVALID_EXPIRY: 'expires_in',
   PAYMENT_INVALID_REFERENCE: 'reference',
+  WEBHOOK_URL_INVALID: 'url',
+  WEBHOOK_URL_REFUSED: 'url',
+  WEBHOOK_EVENT_TYPE_UNKNOWN: 'event_types',
 };
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
