@@ -13,6 +13,7 @@ export {
   type TestTokenAddresses,
   type TestTokenSpec,
 } from './deploy-test-tokens.ts';
+export { type DevelopmentSweeper, developmentSweeper } from './development-sweeper.ts';
 export {
   DEVNET_FILE,
   DEVNET_STATE_FILE,

@@ -6,7 +6,9 @@ export type WalletErrorCode =
   /** A private key was asked of a deriver built from an xpub. */
   | 'WALLET_NO_PRIVATE_KEY'
   /** The mnemonic or xpub given to build a deriver is not usable. */
-  | 'WALLET_INVALID_KEY_SOURCE';
+  | 'WALLET_INVALID_KEY_SOURCE'
+  /** A key handed to the transaction signer is not a secp256k1 private key. */
+  | 'WALLET_INVALID_SIGNING_KEY';
 
 /** Deriving deposit addresses or their keys failed; the message never carries a secret. */
 export class WalletError extends CtripError {

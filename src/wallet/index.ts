@@ -8,3 +8,10 @@ export {
   isWellKnownMnemonic,
 } from './deposit-address-deriver.ts';
 export { WalletError, type WalletErrorCode } from './errors.ts';
+export {
+  addressOfKey,
+  type SignedTransaction,
+  type SigningKey,
+  signTransaction,
+  type UnsignedTransaction,
+} from './transaction-signer.ts';

@@ -1,0 +1,343 @@
+import type { Address, Hex } from 'viem';
+import { erc20Abi } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from '../../test/database.ts';
+import { type DevChain, startDevChain } from '../../test/devchain.ts';
+import { scanToHead, startTestGateway, type TestGateway } from '../../test/gateway.ts';
+import { type ConnectedChain, connectChains } from '../chains/connect-chains.ts';
+import type { ChainConfig } from '../config/chains-file.ts';
+import { developmentSweeper } from '../devnet/development-sweeper.ts';
+import { createPayment } from '../payments/create-payment.ts';
+import type { ChainScanner } from '../scanner/scan-chain.ts';
+import { addressOfKey } from '../wallet/transaction-signer.ts';
+import { releaseSweepLease, sweepChainOnce } from './sweep-chain-once.ts';
+import type { SweeperDeps } from './sweeper-deps.ts';
+
+const sweeper = developmentSweeper();
+const HOT_WALLET = addressOfKey(sweeper.hotWalletKey);
+const TREASURY = sweeper.treasuryAddress;
+
+type TokenSymbol = 'ETH' | 'USDC' | 'DAI' | 'USDT';
+
+describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) => {
+  let chain: DevChain;
+  let config: ChainConfig;
+  let gateway: TestGateway;
+  let scanner: ChainScanner;
+  let connected: ConnectedChain;
+
+  beforeAll(async () => {
+    chain = await startDevChain();
+    config = chain.config({ startBlock: await chain.head() });
+    gateway = await startTestGateway(engine, config);
+    scanner = await gateway.scanner();
+    const result = await connectChains([config], gateway.logger);
+    const first = result.connected[0];
+    if (!first) throw new Error('the chain did not connect');
+    connected = first;
+    await scanToHead(scanner);
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.teardown();
+    await chain?.stop();
+  });
+
+  function deps(overrides: Partial<SweeperDeps> = {}): SweeperDeps {
+    return {
+      db: gateway.db,
+      chain: connected,
+      deriver: gateway.payments.deriver,
+      hotWalletKey: sweeper.hotWalletKey,
+      treasuryAddress: TREASURY,
+      holder: 'test-sweeper',
+      logger: gateway.logger,
+      ...overrides,
+    };
+  }
+
+  function tokenAddress(symbol: TokenSymbol): Address | null {
+    return symbol === 'ETH' ? null : { USDC: chain.usdc, DAI: chain.dai, USDT: chain.usdt }[symbol];
+  }
+
+  async function balanceOf(symbol: TokenSymbol, owner: string): Promise<bigint> {
+    const token = tokenAddress(symbol);
+    if (token === null) return chain.publicClient.getBalance({ address: owner as Address });
+    return chain.publicClient.readContract({
+      address: token,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [owner as Address],
+    });
+  }
+
+  async function pay(symbol: TokenSymbol, to: string, amount: bigint): Promise<void> {
+    const token = tokenAddress(symbol);
+    if (token === null) await chain.sendNative(to, amount);
+    else await chain.sendToken(token, to, amount);
+  }
+
+  /** A payment paid in full and confirmed through the real scanner. */
+  async function confirmedPayment(symbol: TokenSymbol, amount: string, paid?: bigint) {
+    const created = await createPayment(gateway.payments, {
+      chain: 'anvil',
+      token: symbol,
+      amount,
+    });
+    await pay(symbol, created.address, paid ?? created.amount);
+    await chain.mine(2);
+    await scanToHead(scanner);
+    expect((await payment(created.id)).status).toBe('confirmed');
+    return created;
+  }
+
+  async function payment(id: string) {
+    return gateway.db
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+  }
+
+  async function sweepOf(paymentId: string) {
+    return gateway.db
+      .selectFrom('sweeps')
+      .selectAll()
+      .where('payment_id', '=', paymentId)
+      .executeTakeFirstOrThrow();
+  }
+
+  async function transactionsOf(sweepId: string, purpose: 'sweep' | 'top_up') {
+    return gateway.db
+      .selectFrom('outgoing_transactions')
+      .selectAll()
+      .where('sweep_id', '=', sweepId)
+      .where('purpose', '=', purpose)
+      .orderBy('id')
+      .execute();
+  }
+
+  async function settledEvents(paymentId: string) {
+    const rows = await gateway.db
+      .selectFrom('payment_events')
+      .select('type')
+      .where('payment_id', '=', paymentId)
+      .where('type', '=', 'payment.settled')
+      .execute();
+    return rows.length;
+  }
+
+  /** Runs passes, mining a block after each, until the payment is settled. */
+  async function sweepUntilSettled(paymentId: string, overrides: Partial<SweeperDeps> = {}) {
+    for (let i = 0; i < 12; i++) {
+      await sweepChainOnce(deps(overrides));
+      if ((await payment(paymentId)).status === 'settled') return;
+      await chain.mine(1);
+    }
+    throw new Error(`payment ${paymentId} was not settled after 12 passes`);
+  }
+
+  it.each([
+    ['ETH', '0.25'],
+    ['DAI', '3.000000000000000001'],
+    ['USDC', '12.5'],
+    ['USDT', '7'],
+  ] as const)(
+    'a confirmed %s payment is swept whole to the treasury and settled once',
+    async (symbol, amount) => {
+      const created = await confirmedPayment(symbol, amount);
+      const treasuryBefore = await balanceOf(symbol, TREASURY);
+      const hotWalletBefore = await chain.publicClient.getBalance({ address: HOT_WALLET });
+
+      await sweepUntilSettled(created.id);
+
+      const sweep = await sweepOf(created.id);
+      expect(sweep.status).toBe('confirmed');
+      expect(sweep.confirmed_at).toBeInstanceOf(Date);
+      const sent = await transactionsOf(sweep.id, 'sweep');
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.status).toBe('confirmed');
+      expect(sweep.sweep_tx_id).toBe(sent[0]?.id);
+      expect((await balanceOf(symbol, TREASURY)) - treasuryBefore).toBe(sweep.amount);
+      expect(await balanceOf(symbol, created.address)).toBe(0n);
+      if (symbol === 'ETH') {
+        const tx = sent[0];
+        expect(sweep.amount).toBe(created.amount - 21_000n * (tx?.max_fee_per_gas ?? 0n));
+        expect(await transactionsOf(sweep.id, 'top_up')).toEqual([]);
+      } else {
+        expect(sweep.amount).toBe(created.amount);
+        // The address had no ETH: the hot wallet paid its gas, and exactly that left the hot wallet.
+        const topUps = await transactionsOf(sweep.id, 'top_up');
+        expect(topUps).toHaveLength(1);
+        const topUp = topUps[0];
+        expect([topUp?.from_address, topUp?.to_address, topUp?.status]).toEqual([
+          HOT_WALLET.toLowerCase(),
+          created.address,
+          'confirmed',
+        ]);
+        const receipt = await chain.publicClient.getTransactionReceipt({
+          hash: topUp?.tx_hash as Hex,
+        });
+        const hotWalletAfter = await chain.publicClient.getBalance({ address: HOT_WALLET });
+        expect(hotWalletBefore - hotWalletAfter).toBe(
+          (topUp?.value ?? 0n) + receipt.gasUsed * receipt.effectiveGasPrice,
+        );
+      }
+      const row = await payment(created.id);
+      expect(row.status).toBe('settled');
+      // Another pass finds nothing to do: no second transfer, no second event.
+      await sweepChainOnce(deps());
+      expect(await settledEvents(created.id)).toBe(1);
+      expect(await transactionsOf(sweep.id, 'sweep')).toHaveLength(1);
+    },
+    60_000,
+  );
+
+  it('the payment is settled only once the sweep has the chain’s 3 confirmations', async () => {
+    const created = await confirmedPayment('ETH', '0.1');
+    const first = await sweepChainOnce(deps());
+    expect(first.sent).toBe(1);
+    const sweep = await sweepOf(created.id);
+    const [tx] = await transactionsOf(sweep.id, 'sweep');
+    const receipt = await chain.publicClient.getTransactionReceipt({ hash: tx?.tx_hash as Hex });
+    expect(receipt.status).toBe('success');
+    // Mined in the head block: one confirmation.
+    expect(await sweepChainOnce(deps())).toMatchObject({ settled: 0 });
+    expect((await payment(created.id)).status).toBe('confirmed');
+    await chain.mine(1);
+    expect(await sweepChainOnce(deps())).toMatchObject({ settled: 0 });
+    expect((await sweepOf(created.id)).status).toBe('sent');
+    await chain.mine(1);
+    expect(await sweepChainOnce(deps())).toMatchObject({ settled: 1 });
+    expect((await payment(created.id)).status).toBe('settled');
+    expect(await settledEvents(created.id)).toBe(1);
+  });
+
+  it('a balance below min_sweep waits without a transaction, and is swept once the minimum is reached', async () => {
+    const minSweep = new Map([[chain.usdc.toLowerCase(), 5_000_000n]]);
+    const created = await confirmedPayment('USDC', '2');
+    const treasuryBefore = await balanceOf('USDC', TREASURY);
+    const logged = () =>
+      gateway.logger.lines.filter(
+        (line) =>
+          (line.obj as { sweepId?: string }).sweepId !== undefined &&
+          line.msg.startsWith('sweep waits') &&
+          line.msg.includes(created.address),
+      ).length;
+
+    expect(await sweepChainOnce(deps({ minSweep }))).toMatchObject({ sent: 0, waiting: 1 });
+    expect(await sweepChainOnce(deps({ minSweep }))).toMatchObject({ sent: 0, waiting: 1 });
+    const waiting = await sweepOf(created.id);
+    expect(waiting.status).toBe('pending');
+    expect(waiting.error).toMatch(/^SWEEP_BELOW_MINIMUM/);
+    expect(await transactionsOf(waiting.id, 'sweep')).toEqual([]);
+    expect(await transactionsOf(waiting.id, 'top_up')).toEqual([]);
+    expect(logged()).toBe(1);
+
+    await pay('USDC', created.address, 4_000_000n);
+    await sweepUntilSettled(created.id, { minSweep });
+    const sweep = await sweepOf(created.id);
+    expect(sweep.amount).toBe(6_000_000n);
+    expect(sweep.error).toBeNull();
+    expect((await balanceOf('USDC', TREASURY)) - treasuryBefore).toBe(6_000_000n);
+    expect(await balanceOf('USDC', created.address)).toBe(0n);
+  }, 60_000);
+
+  it('a crash between storing and broadcasting is completed with the same transaction, sent once', async () => {
+    const created = await confirmedPayment('ETH', '0.3');
+    const treasuryBefore = await balanceOf('ETH', TREASURY);
+    const crashed = await sweepChainOnce(
+      deps({
+        beforeBroadcast: () => {
+          throw new Error('simulated crash before broadcast');
+        },
+      }),
+    );
+    expect(crashed.sent).toBe(0);
+    const sweep = await sweepOf(created.id);
+    expect(sweep.status).toBe('sent');
+    const [stored] = await transactionsOf(sweep.id, 'sweep');
+    expect(stored?.status).toBe('signed');
+    expect(
+      await chain.publicClient.getTransactionCount({ address: created.address as Address }),
+    ).toBe(0);
+    expect(await balanceOf('ETH', TREASURY)).toBe(treasuryBefore);
+
+    await sweepUntilSettled(created.id);
+    const sent = await transactionsOf(sweep.id, 'sweep');
+    expect(sent.map((tx) => tx.tx_hash)).toEqual([stored?.tx_hash]);
+    const receipt = await chain.publicClient.getTransactionReceipt({
+      hash: stored?.tx_hash as Hex,
+    });
+    expect(receipt.status).toBe('success');
+    expect((await balanceOf('ETH', TREASURY)) - treasuryBefore).toBe(stored?.value);
+    expect(await balanceOf('ETH', created.address)).toBe(0n);
+    expect(await settledEvents(created.id)).toBe(1);
+  }, 60_000);
+
+  it('two passes at once: one sweeps, the other finds the chain busy', async () => {
+    const created = await confirmedPayment('DAI', '1');
+    // The earlier tests' sweeper gives its lease up, as it does on shutdown.
+    await releaseSweepLease(deps());
+    const results = await Promise.all([
+      sweepChainOnce(deps({ holder: 'sweeper-a' })),
+      sweepChainOnce(deps({ holder: 'sweeper-b' })),
+    ]);
+    expect(results.map((r) => r.busy).sort()).toEqual([false, true]);
+    expect(results.find((r) => r.busy)).toEqual({
+      planned: 0,
+      sent: 0,
+      settled: 0,
+      waiting: 0,
+      busy: true,
+    });
+    const sweep = await sweepOf(created.id);
+    expect(sweep.status).toBe('topping_up');
+    expect(await transactionsOf(sweep.id, 'top_up')).toHaveLength(1);
+    // Hand the lease over as a restarted process would find it: lapsed.
+    await gateway.db.deleteFrom('leases').where('name', '=', 'sweep:anvil').execute();
+    await sweepUntilSettled(created.id, { holder: 'sweeper-b' });
+    expect(await transactionsOf(sweep.id, 'sweep')).toHaveLength(1);
+    expect(await transactionsOf(sweep.id, 'top_up')).toHaveLength(1);
+  }, 60_000);
+
+  it('a stuck sweep is replaced with the same nonce and higher fees; one transfer reaches the treasury', async () => {
+    const created = await confirmedPayment('ETH', '0.4');
+    const treasuryBefore = await balanceOf('ETH', TREASURY);
+    await setAutomine(false);
+    try {
+      expect(await sweepChainOnce(deps())).toMatchObject({ sent: 1 });
+      const sweep = await sweepOf(created.id);
+      const [original] = await transactionsOf(sweep.id, 'sweep');
+      expect(original?.status).toBe('broadcast');
+      await sweepChainOnce(deps({ replaceAfterMs: 0 }));
+      const rows = await transactionsOf(sweep.id, 'sweep');
+      expect(rows).toHaveLength(2);
+      const [old, replacement] = rows;
+      expect(old?.status).toBe('replaced');
+      expect(replacement?.nonce).toBe(old?.nonce);
+      expect(replacement?.max_fee_per_gas ?? 0n).toBeGreaterThanOrEqual(
+        ((old?.max_fee_per_gas ?? 0n) * 1125n) / 1000n,
+      );
+      expect((await sweepOf(created.id)).sweep_tx_id).toBe(replacement?.id);
+      await chain.mine(1);
+    } finally {
+      await setAutomine(true);
+    }
+    await sweepUntilSettled(created.id);
+    const sweep = await sweepOf(created.id);
+    const [old, replacement] = await transactionsOf(sweep.id, 'sweep');
+    expect(replacement?.status).toBe('confirmed');
+    expect(sweep.sweep_tx_id).toBe(replacement?.id);
+    await expect(
+      chain.publicClient.getTransactionReceipt({ hash: old?.tx_hash as Hex }),
+    ).rejects.toThrow();
+    expect(sweep.amount).toBe(replacement?.value);
+    expect((await balanceOf('ETH', TREASURY)) - treasuryBefore).toBe(replacement?.value);
+    expect(await balanceOf('ETH', created.address)).toBe(0n);
+    expect(await settledEvents(created.id)).toBe(1);
+  }, 60_000);
+
+  async function setAutomine(on: boolean): Promise<void> {
+    await chain.publicClient.request({ method: 'evm_setAutomine', params: [on] } as never);
+  }
+});
