@@ -194,7 +194,7 @@ describe.each(engines)('webhook endpoints API on %s', (engine) => {
       expect(() => new Webhook(other.secret).verify(body, headers)).toThrow();
     });
 
-    it.each([
+    const refusedBodies: [string, unknown, string, string][] = [
       ['url is missing', {}, 'VALIDATION_FAILED', 'url'],
       ['url is not a URL', { url: 'shop.example/hooks' }, 'WEBHOOK_URL_INVALID', 'url'],
       ['url is ftp', { url: 'ftp://shop.example/hooks' }, 'WEBHOOK_URL_INVALID', 'url'],
@@ -238,9 +238,12 @@ describe.each(engines)('webhook endpoints API on %s', (engine) => {
         'description',
       ],
       ['a field is unknown', { url: HOOK, secret: 'whsec_mine' }, 'VALIDATION_FAILED', 'secret'],
-    ])(
+    ];
+    it.each(
+      refusedBodies.map(([what, payload, code, field]) => [what, code, field, payload] as const),
+    )(
       'refuses a body where %s (422 %s naming %s), writing nothing',
-      async (_, payload, code, field) => {
+      async (_, code, field, payload) => {
         const before = await countEndpoints();
         const response = await call('POST', '/v1/webhook-endpoints', payload);
         const problem = expectProblem(response, 422, code, field);
