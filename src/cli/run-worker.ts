@@ -1,23 +1,45 @@
+import { hostname } from 'node:os';
 import type { ChainClient } from '../chains/chain-client.ts';
-import { connectChains } from '../chains/connect-chains.ts';
+import { type ConnectedChain, connectChains } from '../chains/connect-chains.ts';
 import { syncTokens } from '../chains/sync-tokens.ts';
 import type { ChainConfig } from '../config/chains-file.ts';
 import type { Settings } from '../config/index.ts';
 import type { DatabaseHandle } from '../db/create-database.ts';
-import { startWorker, type Worker } from '../jobs/in-process-worker.ts';
+import { newId } from '../db/ids.ts';
+import { createJobRunner } from '../jobs/create-job-runner.ts';
+import { type GatewayJobs, scheduleScanAndHousekeeping } from '../jobs/gateway-jobs.ts';
+import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Logger } from '../logger.ts';
+
+export interface RunningWorker {
+  /** This process's name in leases. */
+  readonly holder: string;
+  readonly runner: JobRunner;
+  readonly chainClients: ReadonlyMap<string, ChainClient>;
+  /**
+   * Stops taking jobs, waits for those in hand (up to SHUTDOWN_TIMEOUT_MS; BullMQ hands the
+   * rest back to the queue), gives up this process's leases and closes the queue's
+   * connections. The database stays open: the caller closes it.
+   */
+  stop(): Promise<void>;
+}
+
+export interface StartWorkerParams {
+  readonly settings: Settings;
+  readonly database: DatabaseHandle;
+  readonly logger: Logger;
+  /** The chains file's unless the caller runs others (the devnet of `ctrip start`). */
+  readonly chains?: readonly ChainConfig[];
+}
 
 /**
  * Syncs the chains' tokens, connects to each chain (a wrong chain id leaves that chain out,
- * loudly) and starts the scanners and the expiry job in this process. `chains` are the chains
- * file's unless the caller runs others (the devnet of `ctrip start`).
+ * loudly) and runs the background jobs through the configured driver (BullMQ when REDIS_URL
+ * is set, in this process otherwise).
  */
-export async function startConfiguredWorker(
-  settings: Settings,
-  database: DatabaseHandle,
-  logger: Logger,
-  chains: readonly ChainConfig[] = settings.chains,
-): Promise<Worker & { readonly chainClients: ReadonlyMap<string, ChainClient> }> {
+export async function startConfiguredWorker(params: StartWorkerParams): Promise<RunningWorker> {
+  const { settings, database, logger } = params;
+  const chains = params.chains ?? settings.chains;
   const synced = await syncTokens(database.db, chains);
   for (const [what, list] of Object.entries(synced)) {
     if (list.length > 0) logger.info({ tokens: list }, `tokens ${what}`);
@@ -26,16 +48,40 @@ export async function startConfiguredWorker(
     logger.warn('no chains configured (CHAINS_FILE): nothing to scan');
   }
   const { connected } = await connectChains(chains, logger);
-  const worker = startWorker({
-    db: database.db,
-    chains: connected,
-    policy: { latePayments: settings.payments.latePayments },
-    logger,
-  });
+  const holder = `${hostname()}:${process.pid}:${newId().slice(-12)}`;
+  const runner = createJobRunner(settings, logger);
+  const jobs: GatewayJobs[] = [];
+  try {
+    jobs.push(
+      await scheduleScanAndHousekeeping(runner, {
+        db: database.db,
+        chains: connected,
+        policy: { latePayments: settings.payments.latePayments },
+        logger,
+        holder,
+      }),
+    );
+    await runner.start();
+  } catch (error) {
+    await runner.stop().catch(() => {});
+    throw error;
+  }
   logger.info(
-    { chains: connected.map((c) => c.config.name), holder: worker.holder },
+    { chains: connected.map((c) => c.config.name), holder, driver: runner.driver },
     'worker started',
   );
-  const chainClients = new Map(connected.map((c) => [c.config.name, c.client] as const));
-  return Object.assign(worker, { chainClients });
+  return {
+    holder,
+    runner,
+    chainClients: clientsOf(connected),
+    async stop() {
+      const { handedBack } = await runner.stop();
+      await Promise.all(jobs.map((j) => j.release()));
+      logger.info({ handedBack }, 'worker stopped');
+    },
+  };
+}
+
+function clientsOf(connected: readonly ConnectedChain[]): ReadonlyMap<string, ChainClient> {
+  return new Map(connected.map((c) => [c.config.name, c.client] as const));
 }

@@ -36,7 +36,12 @@ export function registerStartCommand(program: Command): void {
       let worker: Awaited<ReturnType<typeof startConfiguredWorker>> | undefined;
       let api: RunningApi | undefined;
       try {
-        worker = await startConfiguredWorker(settings, database, logger, chains.chains);
+        worker = await startConfiguredWorker({
+          settings,
+          database,
+          logger,
+          chains: chains.chains,
+        });
         api = await startApiServer({
           settings,
           database,

@@ -8,7 +8,9 @@ import { waitForStopSignal } from '../stop-signal.ts';
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('run the background jobs (chain scanners, payment expiry) until interrupted')
+    .description(
+      'run the background jobs (scanning, expiry, webhook deliveries, sweeps) until interrupted',
+    )
     .action(async () => {
       const settings = readSettings();
       const logger = createLogger(settings.logLevel);
@@ -16,7 +18,7 @@ export function registerWorkerCommand(program: Command): void {
       const stopped = waitForStopSignal();
       try {
         await requireSchemaAtHead(settings, database, logger);
-        const worker = await startConfiguredWorker(settings, database, logger);
+        const worker = await startConfiguredWorker({ settings, database, logger });
         process.stdout.write('cTrip worker is running. Press Ctrl+C to stop.\n');
         logger.info({ signal: await stopped }, 'stopping');
         await worker.stop();
