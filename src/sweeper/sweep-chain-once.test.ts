@@ -6,9 +6,11 @@ import { type DevChain, startDevChain } from '../../test/devchain.ts';
 import { scanToHead, startTestGateway, type TestGateway } from '../../test/gateway.ts';
 import { type ConnectedChain, connectChains } from '../chains/connect-chains.ts';
 import type { ChainConfig } from '../config/chains-file.ts';
+import { Secret } from '../config/secret.ts';
 import { developmentSweeper } from '../devnet/development-sweeper.ts';
 import { createPayment } from '../payments/create-payment.ts';
 import type { ChainScanner } from '../scanner/scan-chain.ts';
+import { createDepositAddressDeriver } from '../wallet/deposit-address-deriver.ts';
 import { addressOfKey } from '../wallet/transaction-signer.ts';
 import { releaseSweepLease, sweepChainOnce } from './sweep-chain-once.ts';
 import type { SweeperDeps } from './sweeper-deps.ts';
@@ -298,6 +300,7 @@ describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) 
     await sweepUntilSettled(created.id, { holder: 'sweeper-b' });
     expect(await transactionsOf(sweep.id, 'sweep')).toHaveLength(1);
     expect(await transactionsOf(sweep.id, 'top_up')).toHaveLength(1);
+    await releaseSweepLease(deps({ holder: 'sweeper-b' }));
   }, 60_000);
 
   it('a stuck sweep is replaced with the same nonce and higher fees; one transfer reaches the treasury', async () => {
@@ -335,6 +338,27 @@ describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) 
     expect((await balanceOf('ETH', TREASURY)) - treasuryBefore).toBe(replacement?.value);
     expect(await balanceOf('ETH', created.address)).toBe(0n);
     expect(await settledEvents(created.id)).toBe(1);
+  }, 60_000);
+
+  it('a process with only the xpub refuses to sweep and says why, touching nothing', async () => {
+    const created = await confirmedPayment('ETH', '0.05');
+    const xpubOnly = createDepositAddressDeriver({
+      kind: 'xpub',
+      xpub: gateway.payments.deriver.accountXpub,
+    });
+    await expect(sweepChainOnce(deps({ deriver: xpubOnly }))).rejects.toMatchObject({
+      code: 'SWEEP_KEYS_UNAVAILABLE',
+    });
+    await expect(
+      sweepChainOnce(deps({ hotWalletKey: new Secret('0xnot-a-key') })),
+    ).rejects.toMatchObject({ code: 'SWEEP_KEYS_UNAVAILABLE' });
+    const sweeps = await gateway.db
+      .selectFrom('sweeps')
+      .select('id')
+      .where('payment_id', '=', created.id)
+      .execute();
+    expect(sweeps).toEqual([]);
+    await sweepUntilSettled(created.id);
   }, 60_000);
 
   async function setAutomine(on: boolean): Promise<void> {
