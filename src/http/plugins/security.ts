@@ -83,7 +83,8 @@ export async function registerSecurity(app: FastifyInstance, deps: AppDeps): Pro
   if (origins.length > 0) {
     await app.register(cors, {
       origin: [...origins],
-      methods: ['GET', 'HEAD', 'POST'],
+      // PATCH and DELETE: a dashboard manages webhook endpoints from the browser too.
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ALLOWED_HEADERS,
       exposedHeaders: EXPOSED_HEADERS,
       // API keys travel in the Authorization header, never in cookies.

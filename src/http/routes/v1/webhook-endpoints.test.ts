@@ -652,6 +652,29 @@ describe.each(engines)('webhook endpoints API on %s', (engine) => {
     });
   });
 
+  it('lets a listed browser origin PATCH and DELETE endpoints (CORS preflight)', async () => {
+    const origin = 'https://admin.shop.example';
+    const app = await appWith({ CORS_ORIGINS: origin });
+    try {
+      for (const method of ['PATCH', 'DELETE']) {
+        const preflight = await app.inject({
+          method: 'OPTIONS',
+          url: `/v1/webhook-endpoints/${newId()}`,
+          headers: {
+            origin,
+            'access-control-request-method': method,
+            'access-control-request-headers': 'authorization,content-type',
+          },
+        });
+        expect(preflight.statusCode).toBe(204);
+        expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+        expect(String(preflight.headers['access-control-allow-methods'])).toContain(method);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('the OpenAPI document describes the webhook routes', async () => {
     const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(Object.keys(doc.paths)).toEqual(
