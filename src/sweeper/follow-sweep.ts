@@ -82,7 +82,12 @@ export async function followTopUp(pass: SweepPass, sweep: OpenSweep): Promise<Fo
   });
   if (!ok) {
     pass.deps.logger.error(
-      { chain: pass.chain, sweepId: sweep.id, paymentId: sweep.payment_id },
+      {
+        chain: pass.chain,
+        sweepId: sweep.id,
+        paymentId: sweep.payment_id,
+        code: outcome.kind === 'final' ? 'SWEEP_TOP_UP_REVERTED' : 'SWEEP_NONCE_TAKEN',
+      },
       `${error}; the sweep will top up again`,
     );
     return 'in-flight';

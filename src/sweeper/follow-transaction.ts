@@ -75,6 +75,7 @@ export async function followTransaction(
         {
           chain: pass.chain,
           sweepId: latest.sweep_id,
+          code: 'SWEEP_BROADCAST_REFUSED',
           txHash: latest.tx_hash,
           reason: outcome.reason,
         },

@@ -38,7 +38,10 @@ export async function sweepChainOnce(deps: SweeperDeps): Promise<SweepPassResult
     // Following in-flight sweeps commits nothing, so a long pass renews its lease itself.
     if (Date.now() - renewedAt > pass.lease.ttlMs / 3) {
       if (!(await renewLease(deps.db, { ...pass.lease, now: pass.now() }))) {
-        deps.logger.warn({ chain: pass.chain }, 'sweep lease lost; pass stopped');
+        deps.logger.warn(
+          { chain: pass.chain, code: 'SWEEP_LEASE_LOST' },
+          `another process took the sweep lease of chain ${pass.chain}; pass stopped`,
+        );
         break;
       }
       renewedAt = Date.now();
