@@ -2,29 +2,15 @@ import type { Kysely } from 'kysely';
 import type { Secret } from '../config/secret.ts';
 import { isId, newId } from '../db/ids.ts';
 import type { Database } from '../db/models/index.ts';
-import type { PaymentEventType } from '../payments/payment-events.ts';
 import { generateEndpointSecret, sealEndpointSecret } from './endpoint-secrets.ts';
 import { WebhookError } from './errors.ts';
 import { assertWebhookUrlAllowed } from './url-guard.ts';
+import { WEBHOOK_EVENT_TYPES } from './webhook-event-types.ts';
 
 /** How long the old secret keeps signing after a rotation unless the caller says otherwise. */
 export const DEFAULT_ROTATION_OVERLAP_SECONDS = 86_400;
 /** A receiver gets at most a week to deploy its new secret: longer keeps a leaked one alive. */
 export const MAX_ROTATION_OVERLAP_SECONDS = 7 * 86_400;
-
-// TODO(H1): import WEBHOOK_EVENT_TYPES from './index.ts' once it exports it.
-const WEBHOOK_EVENT_TYPES: readonly PaymentEventType[] = [
-  'payment.created',
-  'payment.detected',
-  'payment.confirmed',
-  'payment.expired',
-  'payment.canceled',
-  'payment.reverted',
-  'payment.settled',
-  'payment.late',
-  'payment.underpaid',
-  'payment.overpaid',
-];
 
 /** An endpoint as its store sees it: every column except the sealed secrets. */
 export interface WebhookEndpoint {
