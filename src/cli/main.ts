@@ -8,6 +8,7 @@ import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerStoresCommand } from './commands/stores.ts';
+import { registerSweepCommand } from './commands/sweep.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { ExitCode } from './exit-codes.ts';
 import { reportError } from './output.ts';
@@ -20,6 +21,7 @@ const program = new Command('ctrip')
 registerStartCommand(program);
 registerServeCommand(program);
 registerWorkerCommand(program);
+registerSweepCommand(program);
 registerChainsCommand(program);
 registerConfigCommand(program);
 registerMigrateCommand(program);

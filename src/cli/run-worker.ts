@@ -9,7 +9,11 @@ import { newId } from '../db/ids.ts';
 import { createJobRunner } from '../jobs/create-job-runner.ts';
 import { type GatewayJobs, scheduleScanAndHousekeeping } from '../jobs/gateway-jobs.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
+import { scheduleSweeps } from '../jobs/sweep-jobs.ts';
+import { planSweeping, type SweepingPlan } from '../jobs/sweeping-plan.ts';
+import { scheduleWebhooks } from '../jobs/webhook-jobs.ts';
 import type { Logger } from '../logger.ts';
+import { createConfiguredDeriver } from './run-api.ts';
 
 export interface RunningWorker {
   /** This process's name in leases. */
@@ -30,6 +34,10 @@ export interface StartWorkerParams {
   readonly logger: Logger;
   /** The chains file's unless the caller runs others (the devnet of `ctrip start`). */
   readonly chains?: readonly ChainConfig[];
+  /** The chains are the embedded devnet's: its development hot wallet and treasury sweep. */
+  readonly devnet?: boolean;
+  /** `all` (ctrip worker, ctrip start) or only the sweeps (ctrip sweep). Default `all`. */
+  readonly jobs?: 'all' | 'sweep';
 }
 
 /**
@@ -51,16 +59,46 @@ export async function startConfiguredWorker(params: StartWorkerParams): Promise<
   const holder = `${hostname()}:${process.pid}:${newId().slice(-12)}`;
   const runner = createJobRunner(settings, logger);
   const jobs: GatewayJobs[] = [];
+  const only = params.jobs ?? 'all';
+  const sweeping = planSweeping(settings, { devnet: params.devnet ?? false });
   try {
-    jobs.push(
-      await scheduleScanAndHousekeeping(runner, {
-        db: database.db,
-        chains: connected,
-        policy: { latePayments: settings.payments.latePayments },
-        logger,
-        holder,
-      }),
-    );
+    if (only === 'all') {
+      jobs.push(
+        await scheduleScanAndHousekeeping(runner, {
+          db: database.db,
+          chains: connected,
+          policy: { latePayments: settings.payments.latePayments },
+          logger,
+          holder,
+        }),
+      );
+      await scheduleWebhooks(
+        runner,
+        {
+          db: database.db,
+          settings: settings.webhooks,
+          secretKey: settings.secretKey,
+          publicUrl: settings.http.publicUrl,
+          chains,
+          logger,
+        },
+        { concurrency: settings.jobs.concurrency },
+      );
+    }
+    if (sweeping.on) {
+      jobs.push(
+        await scheduleSweeps(runner, {
+          db: database.db,
+          chains: connected,
+          deriver: createConfiguredDeriver(settings),
+          hotWalletKey: sweeping.hotWalletKey,
+          treasuryAddress: sweeping.treasuryAddress,
+          holder,
+          logger,
+        }),
+      );
+    }
+    logSweeping(logger, sweeping);
     await runner.start();
   } catch (error) {
     await runner.stop().catch(() => {});
@@ -80,6 +118,19 @@ export async function startConfiguredWorker(params: StartWorkerParams): Promise<
       logger.info({ handedBack }, 'worker stopped');
     },
   };
+}
+
+function logSweeping(logger: Logger, sweeping: SweepingPlan): void {
+  if (!sweeping.on) {
+    logger.info({ sweeping: false }, `sweeping is off: ${sweeping.reason}`);
+  } else if (sweeping.development) {
+    logger.info(
+      { sweeping: true, treasury: sweeping.treasuryAddress },
+      'sweeping to the devnet treasury with the development hot wallet',
+    );
+  } else {
+    logger.info({ sweeping: true, treasury: sweeping.treasuryAddress }, 'sweeping is on');
+  }
 }
 
 function clientsOf(connected: readonly ConnectedChain[]): ReadonlyMap<string, ChainClient> {

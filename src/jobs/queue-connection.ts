@@ -9,7 +9,7 @@ export function queueConnectionOptions(): RedisOptions {
 }
 
 /** Finished jobs kept for inspection: bounded, so Redis never fills up with history. */
-export const KEPT_COMPLETED_JOBS = 1_000;
+export const KEPT_COMPLETED_JOBS = 100;
 /** Failed jobs are kept a day (at most this many per kind): what /metrics counts as failed. */
 export const KEPT_FAILED_JOBS = 1_000;
 export const KEPT_FAILED_SECONDS = 86_400;

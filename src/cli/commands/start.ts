@@ -41,6 +41,7 @@ export function registerStartCommand(program: Command): void {
           database,
           logger,
           chains: chains.chains,
+          devnet: chains.devnet !== null,
         });
         api = await startApiServer({
           settings,
