@@ -145,7 +145,8 @@ export async function updateEndpoint(
   now: Date = new Date(),
 ): Promise<WebhookEndpoint> {
   // Found first, so another store's endpoint is a 404 before its new URL is even resolved.
-  await getEndpoint(db, key, now);
+  const current = await getEndpoint(db, key, now);
+  if (Object.values(changes).every((value) => value === undefined)) return current;
   const set: {
     url?: string;
     description?: string | null;

@@ -381,6 +381,9 @@ describe.each(engines)('webhook endpoints API on %s', (engine) => {
         { event_types: null },
         store,
       );
+      // An empty change changes nothing, not even updated_at.
+      const unchanged = await call('PATCH', `/v1/webhook-endpoints/${created.id}`, {}, store);
+      expect(unchanged.json()).toEqual(again.json());
       expect(again.json()).toMatchObject({
         url: 'https://shop.example/hooks/v2',
         event_types: null,
