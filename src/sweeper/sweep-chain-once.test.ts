@@ -1,5 +1,6 @@
-import type { Address, Hex } from 'viem';
-import { erc20Abi } from 'viem';
+import { type Address, createWalletClient, erc20Abi, type Hex, http } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { foundry } from 'viem/chains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/database.ts';
 import { type DevChain, startDevChain } from '../../test/devchain.ts';
@@ -150,6 +151,14 @@ describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) 
       const treasuryBefore = await balanceOf(symbol, TREASURY);
       const hotWalletBefore = await chain.publicClient.getBalance({ address: HOT_WALLET });
 
+      if (symbol !== 'ETH') {
+        // The top-up is mined at once (automine) but has 1 of 3 confirmations: no sweep yet.
+        expect(await sweepChainOnce(deps())).toMatchObject({ planned: 1, sent: 0 });
+        expect(await sweepChainOnce(deps())).toMatchObject({ sent: 0 });
+        const waiting = await sweepOf(created.id);
+        expect(waiting.status).toBe('topping_up');
+        expect(await transactionsOf(waiting.id, 'sweep')).toEqual([]);
+      }
       await sweepUntilSettled(created.id);
 
       const sweep = await sweepOf(created.id);
@@ -359,6 +368,112 @@ describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) 
       .execute();
     expect(sweeps).toEqual([]);
     await sweepUntilSettled(created.id);
+  }, 60_000);
+
+  /** A wallet client for a payment's deposit address, as someone else holding its key would use it. */
+  async function depositWallet(paymentId: string) {
+    const row = await payment(paymentId);
+    const key = gateway.payments.deriver.privateKeyAt(Number(row.address_index));
+    return createWalletClient({
+      account: privateKeyToAccount(key),
+      chain: foundry,
+      transport: http(chain.url),
+    });
+  }
+
+  it('a sweep that reverts on chain fails loudly, settles nothing and is not retried', async () => {
+    const created = await confirmedPayment('DAI', '2');
+    // The deposit address (its key used by hand) lets the payer move its DAI, and keeps gas money.
+    await chain.sendNative(created.address, 10n ** 16n);
+    const wallet = await depositWallet(created.id);
+    const payer = chain.payer.account?.address as Address;
+    await chain.publicClient.waitForTransactionReceipt({
+      hash: await wallet.writeContract({
+        address: chain.dai,
+        abi: erc20Abi,
+        functionName: 'approve',
+        args: [payer, 2n ** 255n],
+      }),
+    });
+    const treasuryBefore = await balanceOf('DAI', TREASURY);
+    await setAutomine(false);
+    let drain: Hex;
+    try {
+      expect(await sweepChainOnce(deps())).toMatchObject({ sent: 1 });
+      // Ahead of the sweep in the same block (a higher tip): the balance it moves is gone.
+      drain = await chain.payer.writeContract({
+        account: chain.payer.account as never,
+        chain: foundry,
+        address: chain.dai,
+        abi: erc20Abi,
+        functionName: 'transferFrom',
+        args: [created.address as Address, payer, 1n],
+        // The pool's state already has the sweep: an estimate would see this revert.
+        gas: 100_000n,
+        maxPriorityFeePerGas: 100_000_000_000n,
+        maxFeePerGas: 200_000_000_000n,
+      });
+      await chain.mine(1);
+    } finally {
+      await setAutomine(true);
+    }
+    expect((await chain.publicClient.getTransactionReceipt({ hash: drain })).status).toBe(
+      'success',
+    );
+    await chain.mine(2);
+    const result = await sweepChainOnce(deps());
+    expect(result).toMatchObject({ sent: 0, settled: 0 });
+    const sweep = await sweepOf(created.id);
+    expect(sweep.status).toBe('failed');
+    expect(sweep.error).toMatch(/^SWEEP_REVERTED: /);
+    const [tx] = await transactionsOf(sweep.id, 'sweep');
+    expect(tx?.status).toBe('failed');
+    expect((await payment(created.id)).status).toBe('confirmed');
+    expect(await settledEvents(created.id)).toBe(0);
+    expect(await balanceOf('DAI', TREASURY)).toBe(treasuryBefore);
+    expect(
+      gateway.logger.lines.some(
+        (line) =>
+          line.level === 'error' &&
+          (line.obj as { code?: string; sweepId?: string }).code === 'SWEEP_REVERTED' &&
+          (line.obj as { sweepId?: string }).sweepId === sweep.id,
+      ),
+    ).toBe(true);
+    // A failed sweep waits for an operator: later passes send nothing.
+    await sweepChainOnce(deps());
+    expect(await transactionsOf(sweep.id, 'sweep')).toHaveLength(1);
+  }, 60_000);
+
+  it('a nonce used by a transaction that is not ours fails the sweep instead of sending another', async () => {
+    const created = await confirmedPayment('ETH', '0.2');
+    const treasuryBefore = await balanceOf('ETH', TREASURY);
+    const wallet = await depositWallet(created.id);
+    await setAutomine(false);
+    try {
+      expect(await sweepChainOnce(deps())).toMatchObject({ sent: 1 });
+      const sweep = await sweepOf(created.id);
+      const [ours] = await transactionsOf(sweep.id, 'sweep');
+      // Someone else with the key spends nonce 0, outbidding the stored sweep in the pool.
+      await wallet.sendTransaction({
+        to: chain.payer.account?.address as Address,
+        value: 1n,
+        nonce: 0,
+        gas: 21_000n,
+        gasPrice: (ours?.max_fee_per_gas ?? 0n) * 2n,
+        type: 'legacy',
+      });
+      await chain.mine(1);
+    } finally {
+      await setAutomine(true);
+    }
+    await chain.mine(2);
+    expect(await sweepChainOnce(deps())).toMatchObject({ sent: 0, settled: 0 });
+    const sweep = await sweepOf(created.id);
+    expect(sweep.status).toBe('failed');
+    expect(sweep.error).toMatch(/^SWEEP_NONCE_TAKEN: /);
+    expect((await transactionsOf(sweep.id, 'sweep')).map((tx) => tx.status)).toEqual(['failed']);
+    expect(await balanceOf('ETH', TREASURY)).toBe(treasuryBefore);
+    expect((await payment(created.id)).status).toBe('confirmed');
   }, 60_000);
 
   async function setAutomine(on: boolean): Promise<void> {
