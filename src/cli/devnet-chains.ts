@@ -7,6 +7,9 @@ import { type Devnet, reconcileDevnetCursor, startDevnet } from '../devnet/index
 import type { Logger } from '../logger.ts';
 import { printLine } from './output.ts';
 
+/** How often the embedded devnet mines a block. */
+const DEVNET_BLOCK_SECONDS = 1;
+
 export interface ResolvedChains {
   readonly chains: readonly ChainConfig[];
   /** The embedded devnet when it runs. */
@@ -40,7 +43,12 @@ export async function resolveChains(
   if (settings.chains.length > 0 || settings.env !== 'development') {
     return { chains: settings.chains, devnet: null, stop: async () => {} };
   }
-  const devnet = await startDevnet({ dataDir: devnetDataDir(settings), logger });
+  // A block a second: the sweeper's transactions confirm with nobody mining for them.
+  const devnet = await startDevnet({
+    dataDir: devnetDataDir(settings),
+    logger,
+    blockTimeSeconds: DEVNET_BLOCK_SECONDS,
+  });
   try {
     await reconcileDevnetCursor(db, {
       chain: devnet.chain.name,

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Address, createPublicClient, http } from 'viem';
+import { type Address, createPublicClient, createTestClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import type { ChainConfig } from '../config/chains-file.ts';
@@ -34,6 +34,11 @@ export interface StartDevnetParams {
   /** Holds Anvil's state file and `devnet.json`: the database's folder. */
   readonly dataDir: string;
   readonly logger: DevnetLogger;
+  /**
+   * Mine a block this often (after the tokens are deployed), so what waits for confirmations
+   * without a payer mining for it (the sweeper's transactions) gets them. Quiet when left out.
+   */
+  readonly blockTimeSeconds?: number;
 }
 
 export interface Devnet {
@@ -68,6 +73,13 @@ export async function startDevnet(params: StartDevnetParams): Promise<Devnet> {
   let tokens: TestTokenAddresses;
   try {
     tokens = await ensureTestTokens(anvil.url, payerAddresses, logger);
+    if (params.blockTimeSeconds) {
+      await createTestClient({
+        chain: foundry,
+        mode: 'anvil',
+        transport: http(anvil.url),
+      }).setIntervalMining({ interval: params.blockTimeSeconds });
+    }
     writeDevnetInfo(dataDir, {
       url: anvil.url,
       chainId: DEVNET_CHAIN_ID,

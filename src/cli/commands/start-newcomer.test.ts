@@ -14,7 +14,7 @@ afterEach(() => killAllProcesses());
 
 describe('npm start as a newcomer runs it', () => {
   // Spawns the gateway, Anvil and the CLI: minutes on a loaded 2-core machine, seconds on a quiet one.
-  it('gives a working gateway: the printed key creates a payment, devnet pay pays it, the API shows it confirmed', {
+  it('gives a working gateway: the printed key creates a payment, devnet pay pays it, the API shows it confirmed and then settled (swept to the devnet treasury)', {
     timeout: 240_000,
   }, async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ctrip-newcomer-'));
@@ -43,25 +43,29 @@ describe('npm start as a newcomer runs it', () => {
     expect(paid.code, paid.stderr).toBe(0);
     expect(JSON.parse(paid.stdout)).toMatchObject({ amount: '10', token: 'USDC' });
 
-    const confirmed = await waitUntil(
-      'the payment is confirmed through the API',
+    // Confirmed, then swept to the devnet treasury by the development hot wallet: settled.
+    const settled = await waitUntil(
+      'the payment is settled through the API',
       async () => {
+        // Twice a second: faster polling would run into the API's rate limit before the sweep.
+        await new Promise((resolve) => setTimeout(resolve, 500));
         const response = await fetch(`${api}/v1/payments/${payment.id}`, { headers });
         const body = (await response.json()) as {
           status: string;
           amount_received: string;
           events: { type: string }[];
         };
-        return body.status === 'confirmed' ? body : undefined;
+        return body.status === 'settled' ? body : undefined;
       },
-      60_000,
+      90_000,
       gateway.output,
     );
-    expect(confirmed.amount_received).toBe('10');
-    expect(confirmed.events.map((e) => e.type)).toEqual([
+    expect(settled.amount_received).toBe('10');
+    expect(settled.events.map((e) => e.type)).toEqual([
       'payment.created',
       'payment.detected',
       'payment.confirmed',
+      'payment.settled',
     ]);
     const page = await fetch(payment.checkout_url);
     expect(page.status).toBe(200);
