@@ -65,8 +65,15 @@ export async function followTransaction(
       latest.from_address as Address,
       'latest',
     );
-    if (count > latest.nonce) return { kind: 'nonce-taken', nonce: latest.nonce };
-    return { kind: 'in-flight' };
+    if (count <= latest.nonce) return { kind: 'in-flight' };
+    // A lagging endpoint may not have our receipt yet: the verdict needs a second pass to agree.
+    const suspicion = `SWEEP_NONCE_TAKEN: nonce ${latest.nonce} of ${latest.from_address} was used by a transaction cTrip did not store; failing the sweep if the next pass agrees`;
+    const first = await noteSweepProblem(deps.db, {
+      id: latest.sweep_id,
+      error: suspicion,
+      now: pass.now(),
+    });
+    return first ? { kind: 'in-flight' } : { kind: 'nonce-taken', nonce: latest.nonce };
   }
   if (outcome.kind === 'rejected') {
     const problem = `SWEEP_BROADCAST_REFUSED: a node refused transaction ${latest.tx_hash}: ${outcome.reason}`;
