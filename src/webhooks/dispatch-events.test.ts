@@ -82,6 +82,14 @@ describe.each(engines)('webhook fan-out and order on %s', (engine) => {
     // Each event once: a second run finds nothing.
     expect(await deliverAllDue(bed.deps())).toEqual([]);
     expect(all.requests).toHaveLength(3);
+    // Events of the time it was disabled are not owed to it once it is enabled again.
+    await bed.db
+      .updateTable('webhook_endpoints')
+      .set({ enabled: true })
+      .where('url', '=', disabled.url)
+      .execute();
+    expect(await deliverAllDue(bed.deps())).toEqual([]);
+    expect(disabled.requests).toHaveLength(0);
   });
 
   it("holds a payment's later events back while an earlier one is being retried; other payments go on", async () => {
