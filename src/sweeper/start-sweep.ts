@@ -1,5 +1,10 @@
 import { type Address, encodeFunctionData, erc20Abi } from 'viem';
-import { estimateGas, getBalance, getTokenBalance } from '../chains/index.ts';
+import {
+  estimateGas,
+  getBalance,
+  getTokenBalance,
+  RpcRequestRejectedError,
+} from '../chains/index.ts';
 import type { SweeperErrorCode } from './errors.ts';
 import { affordablePrice, exactPriceFor, maxCostPerGas, priceFor } from './fees.ts';
 import { sendNewTransaction } from './send-transaction.ts';
@@ -39,10 +44,12 @@ async function startNativeSweep(pass: SweepPass, sweep: OpenSweep): Promise<Star
   const balance = await getBalance(client, from);
   const minimum = pass.minSweepOf(null);
   if (balance === 0n) return belowMinimum(pass, sweep, balance, minimum);
-  const gas = await estimateGas(client, { from, to: pass.treasury, value: balance });
+  const gas = await estimateTransferGas(pass, from, balance);
   const price = exactPriceFor(await pass.fees());
   const amount = balance - gas * maxCostPerGas(price);
-  if (amount <= 0n || amount < minimum) return belowMinimum(pass, sweep, amount, minimum);
+  if (amount <= 0n || amount < minimum) {
+    return belowMinimum(pass, sweep, balance, minimum, ' after the fee');
+  }
   await sendNewTransaction(
     pass,
     {
@@ -166,18 +173,35 @@ async function topUp(pass: SweepPass, sweep: OpenSweep, value: bigint): Promise<
   return 'topping-up';
 }
 
+/**
+ * Records dust. The message names the balance, not the amount after a fee: it stays the same
+ * while nothing arrives, so the wait is logged once however gas prices move.
+ */
 function belowMinimum(
   pass: SweepPass,
   sweep: OpenSweep,
-  amount: bigint,
+  balance: bigint,
   minimum: bigint,
+  afterFee = '',
 ): Promise<StartOutcome> {
-  return waitFor(
-    pass,
-    sweep,
-    'SWEEP_BELOW_MINIMUM',
-    `${sweep.from_address} would move ${amount > 0n ? amount : 0n} base units of ${sweep.token_symbol}; min_sweep is ${minimum > 0n ? minimum : 1n}`,
-  );
+  const held = `${sweep.from_address} holds ${balance} base units of ${sweep.token_symbol}`;
+  const short = minimum > 0n ? `below min_sweep (${minimum})` : 'nothing to sweep';
+  return waitFor(pass, sweep, 'SWEEP_BELOW_MINIMUM', `${held}, ${short}${afterFee}`);
+}
+
+/**
+ * The gas of a plain coin transfer to the treasury (21,000 to an account, more to a contract).
+ * Some nodes check the balance against value plus gas at the default price while estimating,
+ * which a transfer of the whole balance fails: the estimate is then made for a zero value.
+ */
+async function estimateTransferGas(pass: SweepPass, from: Address, balance: bigint) {
+  const { client } = pass.deps.chain;
+  try {
+    return await estimateGas(client, { from, to: pass.treasury, value: balance });
+  } catch (error) {
+    if (!(error instanceof RpcRequestRejectedError)) throw error;
+    return estimateGas(client, { from, to: pass.treasury, value: 0n });
+  }
 }
 
 /** Records why the sweep waits; logs it once, when the reason changes. */
