@@ -220,6 +220,20 @@ describe.each(engines)('deliverWebhook on %s', (engine) => {
     expect(await deliveryRow(first.id)).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
+  it("waits as long as a 429's Retry-After asks when that is longer than the schedule", async () => {
+    const hook = await receiver({ replies: [{ status: 429, headers: { 'retry-after': '3600' } }] });
+    await bed.createEndpoint({ url: hook.url });
+    await bed.createTestPayment();
+    const before = Date.now();
+    const { id, result } = await deliverOnce(bed.deps());
+    expect(result).toBe('retry');
+    const row = await deliveryRow(id);
+    const delay = (row.next_attempt_at as Date).getTime() - before;
+    expect(delay).toBeGreaterThanOrEqual(3_600_000);
+    expect(delay).toBeLessThan(3_600_000 + 5_000);
+    expect(row.last_status_code).toBe(429);
+  });
+
   it('does not retry a 400: the delivery fails after one attempt', async () => {
     const hook = await receiver({ replies: [{ status: 400, body: 'bad payload' }] });
     await bed.createEndpoint({ url: hook.url });
