@@ -370,6 +370,44 @@ describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) 
     await sweepUntilSettled(created.id);
   }, 60_000);
 
+  it('a stuck gas top-up is replaced with the same nonce; the hot wallet pays one top-up', async () => {
+    const created = await confirmedPayment('USDC', '3');
+    const hotWalletBefore = await chain.publicClient.getBalance({ address: HOT_WALLET });
+    await setAutomine(false);
+    try {
+      await sweepChainOnce(deps());
+      expect((await sweepOf(created.id)).status).toBe('topping_up');
+      await sweepChainOnce(deps({ replaceAfterMs: 0 }));
+      await chain.mine(1);
+    } finally {
+      await setAutomine(true);
+    }
+    const sweep = await sweepOf(created.id);
+    const [old, replacement] = await transactionsOf(sweep.id, 'top_up');
+    expect(replacement?.nonce).toBe(old?.nonce);
+    expect(replacement?.value).toBe(old?.value);
+    expect(old?.status).toBe('replaced');
+    expect(sweep.top_up_tx_id).toBe(replacement?.id);
+    await sweepUntilSettled(created.id);
+
+    const receipt = await chain.publicClient.getTransactionReceipt({
+      hash: replacement?.tx_hash as Hex,
+    });
+    await expect(
+      chain.publicClient.getTransactionReceipt({ hash: old?.tx_hash as Hex }),
+    ).rejects.toThrow();
+    const hotWalletAfter = await chain.publicClient.getBalance({ address: HOT_WALLET });
+    expect(hotWalletBefore - hotWalletAfter).toBe(
+      (replacement?.value ?? 0n) + receipt.gasUsed * receipt.effectiveGasPrice,
+    );
+    expect((await transactionsOf(sweep.id, 'top_up')).map((tx) => tx.status)).toEqual([
+      'replaced',
+      'confirmed',
+    ]);
+    expect(await transactionsOf(sweep.id, 'sweep')).toHaveLength(1);
+    expect(await balanceOf('USDC', created.address)).toBe(0n);
+  }, 60_000);
+
   /** A wallet client for a payment's deposit address, as someone else holding its key would use it. */
   async function depositWallet(paymentId: string) {
     const row = await payment(paymentId);
@@ -481,6 +519,29 @@ describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) 
     expect(await balanceOf('ETH', TREASURY)).toBe(treasuryBefore);
     expect((await payment(created.id)).status).toBe('confirmed');
   }, 60_000);
+
+  it('over every sweep above, no account’s nonce went to two different transfers', async () => {
+    const rows = await gateway.db
+      .selectFrom('outgoing_transactions')
+      .select(['from_address', 'nonce', 'sweep_id', 'purpose', 'status'])
+      .execute();
+    const owners = new Map<string, Set<string>>();
+    for (const row of rows) {
+      const key = `${row.from_address}/${row.nonce}`;
+      const owner = owners.get(key) ?? new Set<string>();
+      owner.add(`${row.sweep_id}/${row.purpose}`);
+      owners.set(key, owner);
+    }
+    // Replacements share a nonce within one sweep's purpose, never across transfers.
+    expect([...owners.values()].filter((owner) => owner.size > 1)).toEqual([]);
+    const hotWalletNonces = rows
+      .filter((row) => row.from_address === HOT_WALLET)
+      .map((row) => row.nonce);
+    expect(new Set(hotWalletNonces).size).toBeGreaterThanOrEqual(5);
+    // Hot wallet nonces are consecutive: no gap would hold later top-ups in the pool.
+    const sorted = [...new Set(hotWalletNonces)].sort((a, b) => Number(a - b));
+    expect(sorted).toEqual(sorted.map((_, i) => (sorted[0] ?? 0n) + BigInt(i)));
+  });
 
   async function setAutomine(on: boolean): Promise<void> {
     await chain.publicClient.request({ method: 'evm_setAutomine', params: [on] } as never);
