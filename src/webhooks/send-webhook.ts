@@ -30,6 +30,14 @@ export interface SendWebhookResult {
   readonly retryAfter?: string;
 }
 
+/**
+ * An idle pooled connection is closed after this long, before the receiver's own keep-alive
+ * timeout (commonly 5 s) can close it under a request just sent on it, which would fail that
+ * attempt with a reset. Node's agent applies it to idle sockets only (and honours a shorter
+ * `Keep-Alive: timeout` hint); a request in flight is bounded by `timeoutMs` alone.
+ */
+const FREE_SOCKET_TIMEOUT_MS = 4_000;
+
 // Keep-alive pools, one per policy, so a connection opened while private addresses were allowed
 // is never reused by a request that must not reach them.
 const agents = {
@@ -130,5 +138,5 @@ function describeError(error: unknown): string {
 }
 
 function keepAliveAgent(module: typeof http | typeof https): http.Agent {
-  return new module.Agent({ keepAlive: true });
+  return new module.Agent({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS });
 }
