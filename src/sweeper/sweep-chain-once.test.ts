@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/database.ts';
 import { type DevChain, startDevChain } from '../../test/devchain.ts';
 import { scanToHead, startTestGateway, type TestGateway } from '../../test/gateway.ts';
+import { createChainClient } from '../chains/chain-client.ts';
 import { type ConnectedChain, connectChains } from '../chains/connect-chains.ts';
 import type { ChainConfig } from '../config/chains-file.ts';
 import { Secret } from '../config/secret.ts';
@@ -406,6 +407,34 @@ describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) 
     ]);
     expect(await transactionsOf(sweep.id, 'sweep')).toHaveLength(1);
     expect(await balanceOf('USDC', created.address)).toBe(0n);
+  }, 60_000);
+
+  it('with no RPC endpoint answering, a pass plans, logs one line and stops; the next one sweeps', async () => {
+    const first = await confirmedPayment('ETH', '0.01');
+    const second = await confirmedPayment('USDT', '1');
+    const before = gateway.logger.lines.length;
+    // A port nothing listens on: every request is refused, as when the provider is down.
+    const unreachable: ConnectedChain = {
+      config: { ...config, rpcUrls: ['http://127.0.0.1:9'] },
+      client: createChainClient({
+        name: 'anvil',
+        chainId: config.chainId,
+        rpcUrls: ['http://127.0.0.1:9'],
+      }),
+      verified: false,
+    };
+    expect(await sweepChainOnce(deps({ chain: unreachable }))).toMatchObject({
+      planned: 2,
+      sent: 0,
+    });
+    const lines = gateway.logger.lines.slice(before);
+    expect(lines.filter((line) => line.level === 'error')).toEqual([]);
+    expect(
+      lines.filter((line) => (line.obj as { code?: string }).code === 'RPC_UNAVAILABLE'),
+    ).toHaveLength(1);
+    expect((await sweepOf(first.id)).status).toBe('pending');
+    await sweepUntilSettled(first.id);
+    await sweepUntilSettled(second.id);
   }, 60_000);
 
   /** A wallet client for a payment's deposit address, as someone else holding its key would use it. */

@@ -55,6 +55,14 @@ export async function sweepChainOnce(deps: SweeperDeps): Promise<SweepPassResult
         deps.logger.warn({ chain: pass.chain, code: error.code }, error.message);
         break;
       }
+      if (error instanceof CtripError && error.code === 'RPC_UNAVAILABLE') {
+        // Every other sweep of the chain would fail the same way: one line, and the next pass.
+        deps.logger.warn(
+          { chain: pass.chain, sweepId: sweep.id, code: error.code, error: error.message },
+          'no RPC endpoint answers; sweep pass stopped',
+        );
+        break;
+      }
       deps.logger.error(
         {
           chain: pass.chain,
