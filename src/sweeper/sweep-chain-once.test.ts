@@ -11,6 +11,7 @@ import type { ChainConfig } from '../config/chains-file.ts';
 import { Secret } from '../config/secret.ts';
 import { developmentSweeper } from '../devnet/development-sweeper.ts';
 import { createPayment } from '../payments/create-payment.ts';
+import { expirePayments } from '../payments/expire-payments.ts';
 import type { ChainScanner } from '../scanner/scan-chain.ts';
 import { createDepositAddressDeriver } from '../wallet/deposit-address-deriver.ts';
 import { addressOfKey } from '../wallet/transaction-signer.ts';
@@ -203,6 +204,38 @@ describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) 
     },
     60_000,
   );
+
+  it('an overpaid payment is swept whole: what the address holds, not the amount due', async () => {
+    const created = await confirmedPayment('USDC', '5', 7_250_000n);
+    expect((await payment(created.id)).exception).toBe('overpaid');
+    const treasuryBefore = await balanceOf('USDC', TREASURY);
+    await sweepUntilSettled(created.id);
+    expect((await sweepOf(created.id)).amount).toBe(7_250_000n);
+    expect((await balanceOf('USDC', TREASURY)) - treasuryBefore).toBe(7_250_000n);
+    expect(await payment(created.id)).toMatchObject({ status: 'settled', exception: 'overpaid' });
+  }, 60_000);
+
+  it('an expired payment is not swept: its money stays at the address', async () => {
+    const created = await createPayment(gateway.payments, {
+      chain: 'anvil',
+      token: 'DAI',
+      amount: '5',
+      expiresIn: 600,
+    });
+    await pay('DAI', created.address, 10n ** 18n);
+    await chain.mine(2);
+    await scanToHead(scanner);
+    await expirePayments(gateway.db, gateway.policy, new Date(created.expiresAt.getTime() + 1000));
+    expect((await payment(created.id)).status).toBe('expired');
+    expect(await sweepChainOnce(deps())).toMatchObject({ planned: 0, sent: 0 });
+    const sweeps = await gateway.db
+      .selectFrom('sweeps')
+      .select('id')
+      .where('payment_id', '=', created.id)
+      .execute();
+    expect(sweeps).toEqual([]);
+    expect(await balanceOf('DAI', created.address)).toBe(10n ** 18n);
+  }, 60_000);
 
   it('the payment is settled only once the sweep has the chain’s 3 confirmations', async () => {
     const created = await confirmedPayment('ETH', '0.1');
