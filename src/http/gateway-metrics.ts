@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { redactUrlsInText } from '../chains/redact-rpc-url.ts';
 import { messageOf } from '../errors.ts';
+import type { QueueMonitor, QueueStats } from '../jobs/queue-stats.ts';
 import { countPaymentsByStatus } from '../payments/count-payments-by-status.ts';
 import { type ChainStatus, listChainStatuses } from '../scanner/chain-status.ts';
 import type { AppDeps } from './app-deps.ts';
@@ -12,8 +13,13 @@ import type { AppDeps } from './app-deps.ts';
  * endpoint named by its redacted URL. A scrape whose database read fails leaves those gauges
  * empty and logs why, rather than failing the whole scrape.
  */
-export function registerGatewayMetrics(registry: Registry, deps: AppDeps): void {
+export function registerGatewayMetrics(
+  registry: Registry,
+  deps: AppDeps,
+  options: { readonly queue?: QueueMonitor | undefined } = {},
+): void {
   const registers = [registry];
+  if (options.queue) registerQueueMetrics(registry, deps, options.queue);
 
   const payments: Gauge<'status'> = new Gauge({
     name: 'ctrip_payments',
@@ -89,6 +95,52 @@ export function registerGatewayMetrics(registry: Registry, deps: AppDeps): void 
         if (stats.lastLatencyMs !== null) {
           rpcLatency.set({ chain, endpoint }, stats.lastLatencyMs / 1000);
         }
+      }
+    },
+  });
+}
+
+/** Memoized per scrape: both gauges come from one read of the queues. */
+const QUEUE_READ_REUSE_MS = 1_000;
+
+/**
+ * The job queues' depth per kind and state (waiting, delayed, active) and the failed jobs
+ * kept per kind (those of the last day), read from Redis when scraped.
+ */
+function registerQueueMetrics(registry: Registry, deps: AppDeps, queue: QueueMonitor): void {
+  const registers = [registry];
+  let last: { at: number; stats: Promise<QueueStats | undefined> } | undefined;
+  const read = () => {
+    if (!last || Date.now() - last.at > QUEUE_READ_REUSE_MS) {
+      last = { at: Date.now(), stats: readOrLog(deps, 'queue', () => queue.read()) };
+    }
+    return last.stats;
+  };
+
+  const depth: Gauge<'kind' | 'state'> = new Gauge({
+    name: 'ctrip_queue_jobs',
+    help: 'Jobs in the queue of each kind, by state (waiting, delayed, active)',
+    labelNames: ['kind', 'state'],
+    registers,
+    async collect() {
+      depth.reset();
+      for (const [kind, counts] of Object.entries((await read()) ?? {})) {
+        for (const state of ['waiting', 'delayed', 'active'] as const) {
+          depth.set({ kind, state }, counts[state]);
+        }
+      }
+    },
+  });
+
+  const failed: Gauge<'kind'> = new Gauge({
+    name: 'ctrip_queue_failed_jobs',
+    help: 'Failed jobs of each kind kept by the queue (those of the last day, at most 1000)',
+    labelNames: ['kind'],
+    registers,
+    async collect() {
+      failed.reset();
+      for (const [kind, counts] of Object.entries((await read()) ?? {})) {
+        failed.set({ kind }, counts.failed);
       }
     },
   });

@@ -12,12 +12,14 @@ import {
 } from '../../test/database.ts';
 import { projectRevisions } from '../../test/migrations-dir.ts';
 import { buildOpsApp, opsChain } from '../../test/ops-app.ts';
+import { deleteKeysUnder, REDIS_URL, uniqueQueuePrefix } from '../../test/redis.ts';
 import { insertToken, paymentRow } from '../../test/rows.ts';
 import { createChainClient } from '../chains/index.ts';
 import { loadSettings } from '../config/index.ts';
 import { createDatabase } from '../db/create-database.ts';
 import { createMigrator, MIGRATIONS_DIR } from '../db/migrate/index.ts';
 import type { Database } from '../db/models/index.ts';
+import { createBullmqRunner } from '../jobs/bullmq-runner.ts';
 
 const CHAIN = opsChain({ name: 'anvil', pollIntervalMs: 1000 });
 
@@ -195,6 +197,93 @@ describe.each(engines)('ops endpoints on %s', (engine) => {
     // No chain clients in this app: the RPC metrics are declared but have no series.
     expect(text).toContain('# TYPE ctrip_rpc_errors_total counter');
     expect(text).not.toMatch(/^ctrip_rpc_errors_total\{/m);
+  });
+
+  it('/ready and /metrics report the job queues when REDIS_URL is set, and /ready fails on "queue" when Redis is down', async () => {
+    await saveChainState(opened.handle.db);
+    const prefix = uniqueQueuePrefix();
+    // A worker's queues: two deliveries waiting (no worker runs), one expiry that failed.
+    const producer = createBullmqRunner({
+      redisUrl: REDIS_URL,
+      prefix,
+      shutdownTimeoutMs: 1_000,
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    producer.define({ name: 'webhook-deliver', run: async () => {} });
+    producer.define({
+      name: 'expire',
+      run: async () => {
+        throw new Error('boom');
+      },
+    });
+    const app = await buildOpsApp(opened.handle.db, {
+      chains: [CHAIN],
+      env: { REDIS_URL, JOBS_QUEUE_PREFIX: prefix },
+    });
+    try {
+      await producer.enqueue('webhook-deliver', { deliveryId: 'a' }, { key: 'deliver:a' });
+      await producer.enqueue('webhook-deliver', { deliveryId: 'b' }, { key: 'deliver:b' });
+      await producer.enqueue('expire', {}, { key: 'once' });
+      const failing = createBullmqRunner({
+        redisUrl: REDIS_URL,
+        prefix,
+        shutdownTimeoutMs: 1_000,
+        logger: { info() {}, warn() {}, error() {} },
+      });
+      failing.define({
+        name: 'expire',
+        run: async () => {
+          throw new Error('boom');
+        },
+      });
+      await failing.start();
+      const deadline = Date.now() + 10_000;
+      let ready = (await app.inject({ url: '/ready' })).json();
+      while (ready.checks.queue?.failed !== 1 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ready = (await app.inject({ url: '/ready' })).json();
+      }
+      await failing.stop();
+      expect(ready.status).toBe('ok');
+      expect(ready.checks.queue).toEqual({
+        ok: true,
+        waiting: 2,
+        delayed: 0,
+        active: 0,
+        failed: 1,
+      });
+
+      const metrics = (await app.inject({ url: '/metrics' })).body;
+      expect(metrics).toContain('ctrip_queue_jobs{kind="webhook-deliver",state="waiting"} 2');
+      expect(metrics).toContain('ctrip_queue_jobs{kind="scan",state="waiting"} 0');
+      expect(metrics).toContain('ctrip_queue_failed_jobs{kind="expire"} 1');
+      expect(metrics).toContain('ctrip_queue_failed_jobs{kind="webhook-deliver"} 0');
+    } finally {
+      await app.close();
+      await producer.stop();
+      await deleteKeysUnder(prefix);
+    }
+
+    // Redis gone: /ready names the queue (and Redis) as what fails, /metrics still answers.
+    const vacant = await startFailingServer();
+    await new Promise((resolve) => vacant.server.close(resolve));
+    const down = await buildOpsApp(opened.handle.db, {
+      chains: [CHAIN],
+      env: {
+        REDIS_URL: `redis://127.0.0.1:${new URL(vacant.url).port}`,
+        JOBS_QUEUE_PREFIX: prefix,
+      },
+    });
+    try {
+      const response = await down.inject({ url: '/ready' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().checks.queue).toMatchObject({ ok: false });
+      const metrics = await down.inject({ url: '/metrics' });
+      expect(metrics.statusCode).toBe(200);
+      expect(metrics.body).not.toContain('ctrip_queue_jobs{');
+    } finally {
+      await down.close();
+    }
   });
 });
 

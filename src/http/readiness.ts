@@ -5,6 +5,7 @@ import type { ChainConfig } from '../config/index.ts';
 import { createMigrator, MIGRATIONS_DIR } from '../db/migrate/index.ts';
 import { pingDatabase } from '../db/ping-database.ts';
 import { CtripError, messageOf } from '../errors.ts';
+import type { KindStats, QueueMonitor, QueueStats } from '../jobs/queue-stats.ts';
 import { type ChainStatus, listChainStatuses } from '../scanner/chain-status.ts';
 import type { AppDeps } from './app-deps.ts';
 
@@ -44,7 +45,17 @@ export interface ReadinessReport {
     readonly migrations: MigrationsCheck;
     readonly chains: Readonly<Record<string, ChainCheck>>;
     readonly redis?: CheckResult;
+    /** The job queues (REDIS_URL set): totals over every job kind. */
+    readonly queue?: QueueCheck;
   };
+}
+
+export interface QueueCheck extends CheckResult {
+  readonly waiting?: number;
+  readonly delayed?: number;
+  readonly active?: number;
+  /** Failed jobs kept (those of the last day). Reported, not a reason to be unready. */
+  readonly failed?: number;
 }
 
 /**
@@ -55,16 +66,18 @@ export interface ReadinessReport {
  */
 export async function checkReadiness(
   deps: AppDeps,
-  options: { readonly redis?: Redis; readonly now?: Date } = {},
+  options: { readonly redis?: Redis; readonly queue?: QueueMonitor; readonly now?: Date } = {},
 ): Promise<ReadinessReport> {
   const now = options.now ?? new Date();
   const redisClient = options.redis;
-  const [database, migrations, statuses, rpc, redis] = await Promise.all([
+  const monitor = options.queue;
+  const [database, migrations, statuses, rpc, redis, queue] = await Promise.all([
     settle(deps, 'database', () => pingDatabase(deps.db), DATABASE_TIMEOUT_MS),
     settle(deps, 'migrations', () => readMigrations(deps), DATABASE_TIMEOUT_MS),
     settle(deps, 'chains', () => listChainStatuses(deps.db, now), DATABASE_TIMEOUT_MS),
     Promise.all(deps.chains.map((chain) => checkRpc(deps, chain))),
     redisClient ? settle(deps, 'redis', () => redisClient.ping(), REDIS_TIMEOUT_MS) : undefined,
+    monitor ? settle(deps, 'queue', () => monitor.read(), REDIS_TIMEOUT_MS) : undefined,
   ]);
 
   const chains: Record<string, ChainCheck> = {};
@@ -83,13 +96,29 @@ export async function checkReadiness(
     migrations: migrations.ok ? migrations.value : { ok: false, error: migrations.error },
     chains,
     ...(redis ? { redis: redis.ok ? { ok: true } : { ok: false, error: redis.error } } : {}),
+    ...(queue
+      ? { queue: queue.ok ? queueTotals(queue.value) : { ok: false, error: queue.error } }
+      : {}),
   };
   const ok =
     checks.database.ok &&
     checks.migrations.ok &&
     Object.values(chains).every((c) => c.ok) &&
-    (checks.redis?.ok ?? true);
+    (checks.redis?.ok ?? true) &&
+    (checks.queue?.ok ?? true);
   return { status: ok ? 'ok' : 'unavailable', checks };
+}
+
+function queueTotals(stats: QueueStats): QueueCheck {
+  const kinds = Object.values(stats);
+  const sum = (state: keyof KindStats) => kinds.reduce((n, kind) => n + kind[state], 0);
+  return {
+    ok: true,
+    waiting: sum('waiting'),
+    delayed: sum('delayed'),
+    active: sum('active'),
+    failed: sum('failed'),
+  };
 }
 
 async function readMigrations(deps: AppDeps): Promise<MigrationsCheck> {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import { createQueueMonitor } from '../../jobs/queue-stats.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { registerGatewayMetrics } from '../gateway-metrics.ts';
 import { checkReadiness } from '../readiness.ts';
@@ -8,7 +9,10 @@ import { checkReadiness } from '../readiness.ts';
 export interface OpsRouteOptions {
   /** The app's registry, already counting requests (see registerRequestMetrics). */
   readonly metrics: Registry;
-  /** The app's Redis connection, when REDIS_URL is set: /ready pings it. */
+  /**
+   * The app's Redis connection, when REDIS_URL is set: /ready pings it, and /ready and /metrics
+   * read the job queues' depths and failures through it.
+   */
   readonly redis?: Redis;
 }
 
@@ -24,7 +28,11 @@ export function registerOpsRoutes(
   deps: AppDeps,
   options: OpsRouteOptions,
 ): void {
-  registerGatewayMetrics(options.metrics, deps);
+  const queue = options.redis
+    ? createQueueMonitor(options.redis, deps.settings.jobs.queuePrefix)
+    : undefined;
+  if (queue) app.addHook('onClose', () => queue.close());
+  registerGatewayMetrics(options.metrics, deps, { queue });
   // Hidden from the merchant API's OpenAPI document: these are for the operator's tooling.
   const route = { schema: { hide: true }, config: { rateLimit: false } } as const;
 
@@ -34,7 +42,7 @@ export function registerOpsRoutes(
   });
 
   app.get('/ready', route, async (_request, reply) => {
-    const report = await checkReadiness(deps, { redis: options.redis });
+    const report = await checkReadiness(deps, { redis: options.redis, queue });
     return reply
       .code(report.status === 'ok' ? 200 : 503)
       .header('cache-control', 'no-store')
