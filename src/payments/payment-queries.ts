@@ -23,6 +23,21 @@ export async function getPayment(
 
 export type PaymentRow = Awaited<ReturnType<typeof getPayment>>;
 
+/** Several payments in one query (those that exist), keyed by id. */
+export async function getPaymentsById(
+  db: Kysely<Database>,
+  paymentIds: readonly string[],
+): Promise<Map<string, PaymentRow>> {
+  const found = new Map<string, PaymentRow>();
+  for (let i = 0; i < paymentIds.length; i += 500) {
+    const rows = await paymentsWithTokens(db)
+      .where('payments.id', 'in', paymentIds.slice(i, i + 500))
+      .execute();
+    for (const row of rows) found.set(row.id, row);
+  }
+  return found;
+}
+
 export interface ListPaymentsParams {
   readonly storeId: string;
   readonly limit: number;

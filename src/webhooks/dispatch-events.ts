@@ -3,7 +3,7 @@ import { engineOf } from '../db/column-sql.ts';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/models/index.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { getPayment, type PaymentRow } from '../payments/payment-queries.ts';
+import { getPaymentsById, type PaymentRow } from '../payments/payment-queries.ts';
 import { clockOf, type WebhookDeps } from './webhook-deps.ts';
 import { buildWebhookPayload } from './webhook-payload.ts';
 
@@ -32,10 +32,7 @@ export async function dispatchPaymentEvents(
     const events = await readyEvents(trx, limit);
     if (events.length === 0) return 0;
 
-    const payments = new Map<string, PaymentRow>();
-    for (const paymentId of new Set(events.map((e) => e.payment_id))) {
-      payments.set(paymentId, await getPayment(trx, paymentId));
-    }
+    const payments = await getPaymentsById(trx, [...new Set(events.map((e) => e.payment_id))]);
     const storeIds = [...new Set([...payments.values()].map((p) => p.store_id))];
     const endpoints = await trx
       .selectFrom('webhook_endpoints')
