@@ -8,7 +8,7 @@ import type { DatabaseHandle } from '../db/create-database.ts';
 import { newId } from '../db/ids.ts';
 import { createJobRunner } from '../jobs/create-job-runner.ts';
 import { type GatewayJobs, scheduleScanAndHousekeeping } from '../jobs/gateway-jobs.ts';
-import type { JobRunner } from '../jobs/job-runner.ts';
+import type { JobRunner, StopResult } from '../jobs/job-runner.ts';
 import { scheduleSweeps } from '../jobs/sweep-jobs.ts';
 import { planSweeping, type SweepingPlan } from '../jobs/sweeping-plan.ts';
 import { scheduleWebhooks } from '../jobs/webhook-jobs.ts';
@@ -23,9 +23,10 @@ export interface RunningWorker {
   /**
    * Stops taking jobs, waits for those in hand (up to SHUTDOWN_TIMEOUT_MS; BullMQ hands the
    * rest back to the queue), gives up this process's leases and closes the queue's
-   * connections. The database stays open: the caller closes it.
+   * connections. The database stays open: the caller closes it. Jobs handed back may still
+   * hold sockets (a request that hangs), so a command exits explicitly when any were.
    */
-  stop(): Promise<void>;
+  stop(): Promise<StopResult>;
 }
 
 export interface StartWorkerParams {
@@ -113,9 +114,10 @@ export async function startConfiguredWorker(params: StartWorkerParams): Promise<
     runner,
     chainClients: clientsOf(connected),
     async stop() {
-      const { handedBack } = await runner.stop();
+      const result = await runner.stop();
       await Promise.all(jobs.map((j) => j.release()));
-      logger.info({ handedBack }, 'worker stopped');
+      logger.info({ handedBack: result.handedBack }, 'worker stopped');
+      return result;
     },
   };
 }
@@ -135,4 +137,13 @@ function logSweeping(logger: Logger, sweeping: SweepingPlan): void {
 
 function clientsOf(connected: readonly ConnectedChain[]): ReadonlyMap<string, ChainClient> {
   return new Map(connected.map((c) => [c.config.name, c.client] as const));
+}
+
+/**
+ * Ends the process after a stop that gave jobs up: their functions may still be waiting on a
+ * socket (a webhook receiver that hangs) and would keep it alive past the shutdown timeout.
+ * The work is safe elsewhere (back in the queue, or due again through its lapsed claim).
+ */
+export function exitIfJobsWereHandedBack(result: StopResult | undefined): void {
+  if (result && result.handedBack > 0) process.exit(process.exitCode ?? 0);
 }

@@ -8,12 +8,13 @@ import {
   MigrationFileMissingError,
   MigrationsPendingError,
 } from '../../db/migrate/index.ts';
+import type { StopResult } from '../../jobs/job-runner.ts';
 import { createLogger, type Logger } from '../../logger.ts';
 import { openDatabase, readSettings } from '../context.ts';
 import { describeFirstSteps, ensureDevelopmentKey } from '../development-key.ts';
 import { devnetDataDir, type ResolvedChains, resolveChains } from '../devnet-chains.ts';
 import { type RunningApi, startApiServer } from '../run-api.ts';
-import { startConfiguredWorker } from '../run-worker.ts';
+import { exitIfJobsWereHandedBack, startConfiguredWorker } from '../run-worker.ts';
 import { waitForStopSignal } from '../stop-signal.ts';
 
 export function registerStartCommand(program: Command): void {
@@ -35,6 +36,7 @@ export function registerStartCommand(program: Command): void {
       const stopped = waitForStopSignal();
       let worker: Awaited<ReturnType<typeof startConfiguredWorker>> | undefined;
       let api: RunningApi | undefined;
+      let result: StopResult | undefined;
       try {
         worker = await startConfiguredWorker({
           settings,
@@ -80,11 +82,12 @@ export function registerStartCommand(program: Command): void {
       } finally {
         // Stop taking requests first, then finish the jobs in hand, then the chain under them.
         await api?.close();
-        await worker?.stop();
+        result = await worker?.stop();
         await chains.stop();
         await database.close();
       }
       logger.flush();
+      exitIfJobsWereHandedBack(result);
     });
 }
 

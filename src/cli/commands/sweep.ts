@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/errors.ts';
 import type { Settings } from '../../config/index.ts';
+import type { StopResult } from '../../jobs/job-runner.ts';
 import { createLogger } from '../../logger.ts';
 import { openDatabase, readSettings } from '../context.ts';
-import { startConfiguredWorker } from '../run-worker.ts';
+import { exitIfJobsWereHandedBack, startConfiguredWorker } from '../run-worker.ts';
 import { requireSchemaAtHead } from '../schema-at-head.ts';
 import { waitForStopSignal } from '../stop-signal.ts';
 
@@ -19,16 +20,18 @@ export function registerSweepCommand(program: Command): void {
       const logger = createLogger(settings.logLevel);
       const database = await openDatabase(settings);
       const stopped = waitForStopSignal();
+      let result: StopResult | undefined;
       try {
         await requireSchemaAtHead(settings, database, logger);
         const worker = await startConfiguredWorker({ settings, database, logger, jobs: 'sweep' });
         process.stdout.write('cTrip sweeper is running. Press Ctrl+C to stop.\n');
         logger.info({ signal: await stopped }, 'stopping');
-        await worker.stop();
+        result = await worker.stop();
       } finally {
         await database.close();
         logger.flush();
       }
+      exitIfJobsWereHandedBack(result);
     });
 }
 

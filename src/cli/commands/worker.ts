@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import type { StopResult } from '../../jobs/job-runner.ts';
 import { createLogger } from '../../logger.ts';
 import { openDatabase, readSettings } from '../context.ts';
-import { startConfiguredWorker } from '../run-worker.ts';
+import { exitIfJobsWereHandedBack, startConfiguredWorker } from '../run-worker.ts';
 import { requireSchemaAtHead } from '../schema-at-head.ts';
 import { waitForStopSignal } from '../stop-signal.ts';
 
@@ -16,15 +17,17 @@ export function registerWorkerCommand(program: Command): void {
       const logger = createLogger(settings.logLevel);
       const database = await openDatabase(settings);
       const stopped = waitForStopSignal();
+      let result: StopResult | undefined;
       try {
         await requireSchemaAtHead(settings, database, logger);
         const worker = await startConfiguredWorker({ settings, database, logger });
         process.stdout.write('cTrip worker is running. Press Ctrl+C to stop.\n');
         logger.info({ signal: await stopped }, 'stopping');
-        await worker.stop();
+        result = await worker.stop();
       } finally {
         await database.close();
         logger.flush();
       }
+      exitIfJobsWereHandedBack(result);
     });
 }
