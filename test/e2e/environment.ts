@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Address } from 'viem';
+import { privateKeyToAddress } from 'viem/accounts';
+import { createApiKey } from '../../src/api-keys/index.ts';
 import type { ChainConfig } from '../../src/config/chains-file.ts';
 import { Secret } from '../../src/config/secret.ts';
 import type { Engine } from '../../src/db/engine.ts';
@@ -20,7 +22,12 @@ import { generateEndpointSecret, sealEndpointSecret } from '../../src/webhooks/e
 import { type DevChain, startDevChain, writeChainsFile } from '../devchain.ts';
 import { startTestGateway, type TestGateway } from '../gateway.ts';
 import { DEFAULT_STORE_ID } from '../rows.ts';
-import { killAllProcesses, type RunningProcess, startCtrip } from '../scripts/processes.ts';
+import {
+  closedPort,
+  killAllProcesses,
+  type RunningProcess,
+  startCtrip,
+} from '../scripts/processes.ts';
 
 export const CHAIN = 'anvil';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -48,11 +55,24 @@ export interface WebhookEndpoint {
   readonly secret: string;
 }
 
+/** A `ctrip serve` process and a key of the default store with every scope. */
+export interface E2eApi {
+  readonly process: RunningProcess;
+  /** Sends a JSON request with the key; returns the status and the parsed body. */
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
 export interface E2eEnvironment {
   readonly chain: DevChain;
   readonly gateway: TestGateway;
   readonly db: TestGateway['db'];
   readonly treasury: Address;
+  /** The hot wallet that pays the deposit addresses' gas (lower-case). */
+  readonly hotWallet: string;
   readonly tokens: readonly Address[];
   /** The first block of this test: everything on the chain from here on is its doing. */
   readonly firstBlock: bigint;
@@ -60,6 +80,8 @@ export interface E2eEnvironment {
   readonly redis: boolean;
   readonly env: Readonly<Record<string, string>>;
   startWorker(env?: Record<string, string>): RunningProcess;
+  /** Starts `ctrip serve` on a free port and waits until it listens. */
+  startApi(): Promise<E2eApi>;
   /** Registers an endpoint of the default store for every event type. */
   createEndpoint(url: string): Promise<WebhookEndpoint>;
   createPayment(token: string, amount: string): Promise<CreatedPayment>;
@@ -102,11 +124,43 @@ export async function startE2eEnvironment(options: E2eOptions): Promise<E2eEnvir
       gateway: opened,
       db: opened.db,
       treasury,
+      hotWallet: privateKeyToAddress(HOT_WALLET_KEY).toLowerCase(),
       tokens: [chain.usdc, chain.dai, chain.usdt],
       firstBlock,
       redis,
       env,
       startWorker: (more = {}) => startCtrip(['worker'], { env: { ...env, ...more }, cwd: dir }),
+      async startApi() {
+        const port = await closedPort();
+        const apiProcess = startCtrip(['serve'], {
+          env: { ...env, PORT: String(port), RATE_LIMIT_PER_MINUTE: '1000000' },
+          cwd: dir,
+        });
+        await apiProcess.waitForStdout('cTrip API listening', 60_000);
+        const key = await createApiKey(opened.db, {
+          storeId: DEFAULT_STORE_ID,
+          name: 'e2e',
+          scopes: ['payments:read', 'payments:write', 'webhooks:manage'],
+          pepper: new Secret(SECRET_KEY),
+        });
+        return {
+          process: apiProcess,
+          async request(method, path, body) {
+            const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+              method,
+              headers: {
+                authorization: `Bearer ${key.key}`,
+                ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+              },
+              body: body === undefined ? undefined : JSON.stringify(body),
+            });
+            return {
+              status: response.status,
+              body: (await response.json()) as Record<string, unknown>,
+            };
+          },
+        };
+      },
       async createEndpoint(url) {
         const secret = generateEndpointSecret();
         const id = newId();

@@ -30,8 +30,19 @@ export interface ReceivedWebhook {
   readonly answer: ReceiverReply;
 }
 
-/** Picks the answer to a request; `earlier` counts the requests with its webhook-id before it. */
-export type Respond = (id: string, earlier: number) => ReceiverReply;
+/** What a receiver decides its answer on. */
+export interface IncomingWebhook {
+  /** The `webhook-id` header. */
+  readonly id: string;
+  /** How many requests with this webhook-id came before this one. */
+  readonly earlier: number;
+  /** The body's `type` and payment id (`data.id`), unverified. */
+  readonly type: string | undefined;
+  readonly paymentId: string | undefined;
+}
+
+/** Picks the answer to a request. */
+export type Respond = (request: IncomingWebhook) => ReceiverReply;
 
 export interface VerifyingReceiver {
   readonly url: string;
@@ -58,7 +69,8 @@ export async function startVerifyingReceiver(
       const id = header(request, 'webhook-id');
       const earlier = seen.get(id) ?? 0;
       seen.set(id, earlier + 1);
-      const answer = decide(id, earlier);
+      const body = parseBody(request.body);
+      const answer = decide({ id, earlier, type: body?.type, paymentId: body?.data?.id });
       answers[index] = answer;
       return answer;
     },
@@ -99,6 +111,14 @@ export async function startVerifyingReceiver(
     },
     close: () => receiver.close(),
   };
+}
+
+function parseBody(body: string): Partial<WebhookPayload> | null {
+  try {
+    return JSON.parse(body) as Partial<WebhookPayload>;
+  } catch {
+    return null;
+  }
 }
 
 function isSuccess(answer: ReceiverReply): boolean {
