@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
 import { engines } from '../../../test/database.ts';
@@ -171,6 +172,65 @@ describe.each(engines)('ctrip worker on Redis and %s', (engine) => {
     second.kill('SIGTERM');
     expect(await second.exited, second.output()).toEqual({ code: 0, signal: null });
     expect(second.logs().find((l) => l.msg === 'worker stopped')).toMatchObject({ handedBack: 0 });
+  }, 120_000);
+
+  it('a worker with only XPUB leaves the sweeps to ctrip sweep where the mnemonic is: the payment is swept once and settled', async () => {
+    const env = await workerEnv();
+    const treasury = privateKeyToAddress(generatePrivateKey()).toLowerCase() as `0x${string}`;
+    const { MNEMONIC: _mnemonic, ...withoutMnemonic } = env;
+    const worker = startCtrip(['worker'], { env: { ...withoutMnemonic, XPUB }, cwd: dir });
+    const sweeper = startCtrip(['sweep'], {
+      env: { ...env, TREASURY_ADDRESS: treasury },
+      cwd: dir,
+    });
+    const output = () => `${worker.output()}\n${sweeper.output()}`;
+    await sweeper.waitForStdout('cTrip sweeper is running', WAIT_MS);
+    await waitUntil(
+      'the worker started',
+      async () => worker.logs().some((l) => l.msg === 'worker started'),
+      WAIT_MS,
+      output,
+    );
+
+    const payment = await createPayment(gateway.payments, {
+      chain: 'anvil',
+      token: 'ETH',
+      amount: '0.25',
+    });
+    await chain.sendNative(payment.address, payment.amount);
+    // Automine makes a block per transaction only: mine on, for the payment's and the sweep's
+    // confirmations.
+    const settled = await waitUntil(
+      'the payment settled',
+      async () => {
+        await chain.mine(1);
+        const row = await gateway.db
+          .selectFrom('payments')
+          .select('status')
+          .where('id', '=', payment.id)
+          .executeTakeFirstOrThrow();
+        return row.status === 'settled' && row;
+      },
+      WAIT_MS,
+      output,
+    );
+    expect(settled.status).toBe('settled');
+    const sweeps = await gateway.db.selectFrom('sweeps').selectAll().execute();
+    expect(sweeps).toHaveLength(1);
+    expect(sweeps[0]).toMatchObject({ status: 'confirmed', to_address: treasury });
+    expect(await chain.publicClient.getBalance({ address: treasury })).toBe(sweeps[0]?.amount);
+
+    // The worker said why it does not sweep and never did; the sweeper only swept.
+    expect(worker.logs().filter((l) => l.msg.startsWith('sweeping is off'))).toHaveLength(1);
+    expect(worker.logs().some((l) => l.msg === 'sweep pass')).toBe(false);
+    expect(sweeper.logs().some((l) => l.msg === 'sweep pass')).toBe(true);
+    expect(sweeper.logs().some((l) => l.msg === 'transfers recorded')).toBe(false);
+    expect(worker.logs().some((l) => l.msg === 'transfers recorded')).toBe(true);
+
+    for (const proc of [worker, sweeper]) {
+      proc.kill('SIGTERM');
+      expect(await proc.exited, proc.output()).toEqual({ code: 0, signal: null });
+    }
   }, 120_000);
 
   it('ctrip start with only XPUB says once that sweeping is off and why, and runs', async () => {
