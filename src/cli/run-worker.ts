@@ -140,6 +140,33 @@ function clientsOf(connected: readonly ConnectedChain[]): ReadonlyMap<string, Ch
 }
 
 /**
+ * The started worker, or undefined when a stop signal comes first: with Redis down, starting
+ * waits for it (saying so in the log), and Ctrl+C must still stop the process. Nothing has
+ * been taken by then; the caller closes what it opened and ends the process
+ * (`exitAfterAbandonedStart`), since the start still waiting holds the event loop.
+ */
+export async function startUnlessStopped(
+  starting: Promise<RunningWorker>,
+  stopped: Promise<NodeJS.Signals>,
+  logger: Pick<Logger, 'warn'>,
+): Promise<RunningWorker | undefined> {
+  const first = await Promise.race([
+    starting.then((worker) => ({ worker })),
+    stopped.then((signal) => ({ signal })),
+  ]);
+  if ('worker' in first) return first.worker;
+  logger.warn({ signal: first.signal }, 'stopped before the worker had started');
+  // Should the start complete after all, its jobs must not run.
+  void starting.then((worker) => worker.stop()).catch(() => {});
+  return undefined;
+}
+
+/** Ends the process after a start given up by `startUnlessStopped`. */
+export function exitAfterAbandonedStart(): never {
+  process.exit(process.exitCode ?? 0);
+}
+
+/**
  * Ends the process after a stop that gave jobs up: their functions may still be waiting on a
  * socket (a webhook receiver that hangs) and would keep it alive past the shutdown timeout.
  * The work is safe elsewhere (back in the queue, or due again through its lapsed claim).

@@ -56,7 +56,10 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
     let queue = queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection, prefix, defaultJobOptions: jobRetention });
-      queue.on('error', (error) => logger.warn({ job: name }, `queue error: ${messageOf(error)}`));
+      queue.on('error', (error) => {
+        if (connection.status !== 'ready') return;
+        logger.warn({ job: name }, `queue error: ${messageOf(error)}`);
+      });
       queues.set(name, queue);
     }
     return queue;
@@ -126,9 +129,12 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
           ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
           ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
         });
-        worker.on('error', (error) =>
-          logger.warn({ job: definition.name }, `job worker error: ${messageOf(error)}`),
-        );
+        worker.on('error', (error) => {
+          // During an outage every worker reports each failed reconnect: the connection's
+          // own listener says it once (reportOutages).
+          if (connection.status !== 'ready') return;
+          logger.warn({ job: definition.name }, `job worker error: ${messageOf(error)}`);
+        });
         workers.push(worker);
       }
       await Promise.all(workers.map((worker) => worker.waitUntilReady()));

@@ -14,7 +14,12 @@ import { openDatabase, readSettings } from '../context.ts';
 import { describeFirstSteps, ensureDevelopmentKey } from '../development-key.ts';
 import { devnetDataDir, type ResolvedChains, resolveChains } from '../devnet-chains.ts';
 import { type RunningApi, startApiServer } from '../run-api.ts';
-import { exitIfJobsWereHandedBack, startConfiguredWorker } from '../run-worker.ts';
+import {
+  exitAfterAbandonedStart,
+  exitIfJobsWereHandedBack,
+  startConfiguredWorker,
+  startUnlessStopped,
+} from '../run-worker.ts';
 import { waitForStopSignal } from '../stop-signal.ts';
 
 export function registerStartCommand(program: Command): void {
@@ -37,48 +42,57 @@ export function registerStartCommand(program: Command): void {
       let worker: Awaited<ReturnType<typeof startConfiguredWorker>> | undefined;
       let api: RunningApi | undefined;
       let result: StopResult | undefined;
+      let abandoned = false;
       try {
-        worker = await startConfiguredWorker({
-          settings,
-          database,
+        worker = await startUnlessStopped(
+          startConfiguredWorker({
+            settings,
+            database,
+            logger,
+            chains: chains.chains,
+            devnet: chains.devnet !== null,
+          }),
+          stopped,
           logger,
-          chains: chains.chains,
-          devnet: chains.devnet !== null,
-        });
-        api = await startApiServer({
-          settings,
-          database,
-          logger,
-          chains: chains.chains,
-          chainClients: worker.chainClients,
-        });
-        logger.info(
-          {
-            env: settings.env,
-            database: describeDatabaseTarget(settings.database.target),
-            api: api.url,
-          },
-          'cTrip started',
         );
-        process.stdout.write(
-          `cTrip is running (${settings.env}); database: ${database.where}; API: ${api.url}. Press Ctrl+C to stop.\n`,
-        );
-        const dataDir = devnetDataDir(settings);
-        const key = await ensureDevelopmentKey(database.db, settings, dataDir);
-        if (key) {
-          const firstChain = chains.chains[0];
-          process.stdout.write(
-            describeFirstSteps({
-              apiUrl: settings.http.publicUrl,
-              key: key.key,
-              created: key.created,
-              keyFile: join(dataDir, 'development-api-key'),
-              chain: firstChain?.name,
-              token: firstChain?.tokens[0]?.symbol ?? firstChain?.native.symbol,
-            }),
+        if (!worker) {
+          abandoned = true;
+        } else {
+          api = await startApiServer({
+            settings,
+            database,
+            logger,
+            chains: chains.chains,
+            chainClients: worker.chainClients,
+          });
+          logger.info(
+            {
+              env: settings.env,
+              database: describeDatabaseTarget(settings.database.target),
+              api: api.url,
+            },
+            'cTrip started',
           );
+          process.stdout.write(
+            `cTrip is running (${settings.env}); database: ${database.where}; API: ${api.url}. Press Ctrl+C to stop.\n`,
+          );
+          const dataDir = devnetDataDir(settings);
+          const key = await ensureDevelopmentKey(database.db, settings, dataDir);
+          if (key) {
+            const firstChain = chains.chains[0];
+            process.stdout.write(
+              describeFirstSteps({
+                apiUrl: settings.http.publicUrl,
+                key: key.key,
+                created: key.created,
+                keyFile: join(dataDir, 'development-api-key'),
+                chain: firstChain?.name,
+                token: firstChain?.tokens[0]?.symbol ?? firstChain?.native.symbol,
+              }),
+            );
+          }
+          logger.info({ signal: await stopped }, 'stopping');
         }
-        logger.info({ signal: await stopped }, 'stopping');
       } finally {
         // Stop taking requests first, then finish the jobs in hand, then the chain under them.
         await api?.close();
@@ -87,6 +101,7 @@ export function registerStartCommand(program: Command): void {
         await database.close();
       }
       logger.flush();
+      if (abandoned) exitAfterAbandonedStart();
       exitIfJobsWereHandedBack(result);
     });
 }

@@ -4,7 +4,12 @@ import type { Settings } from '../../config/index.ts';
 import type { StopResult } from '../../jobs/job-runner.ts';
 import { createLogger } from '../../logger.ts';
 import { openDatabase, readSettings } from '../context.ts';
-import { exitIfJobsWereHandedBack, startConfiguredWorker } from '../run-worker.ts';
+import {
+  exitAfterAbandonedStart,
+  exitIfJobsWereHandedBack,
+  startConfiguredWorker,
+  startUnlessStopped,
+} from '../run-worker.ts';
 import { requireSchemaAtHead } from '../schema-at-head.ts';
 import { waitForStopSignal } from '../stop-signal.ts';
 
@@ -21,16 +26,26 @@ export function registerSweepCommand(program: Command): void {
       const database = await openDatabase(settings);
       const stopped = waitForStopSignal();
       let result: StopResult | undefined;
+      let abandoned = false;
       try {
         await requireSchemaAtHead(settings, database, logger);
-        const worker = await startConfiguredWorker({ settings, database, logger, jobs: 'sweep' });
-        process.stdout.write('cTrip sweeper is running. Press Ctrl+C to stop.\n');
-        logger.info({ signal: await stopped }, 'stopping');
-        result = await worker.stop();
+        const worker = await startUnlessStopped(
+          startConfiguredWorker({ settings, database, logger, jobs: 'sweep' }),
+          stopped,
+          logger,
+        );
+        if (worker) {
+          process.stdout.write('cTrip sweeper is running. Press Ctrl+C to stop.\n');
+          logger.info({ signal: await stopped }, 'stopping');
+          result = await worker.stop();
+        } else {
+          abandoned = true;
+        }
       } finally {
         await database.close();
         logger.flush();
       }
+      if (abandoned) exitAfterAbandonedStart();
       exitIfJobsWereHandedBack(result);
     });
 }

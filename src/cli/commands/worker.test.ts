@@ -233,6 +233,24 @@ describe.each(engines)('ctrip worker on Redis and %s', (engine) => {
     }
   }, 120_000);
 
+  it('with Redis unreachable the worker says so, waits for it, and still stops at once on SIGTERM', async () => {
+    const env = { ...(await workerEnv()), REDIS_URL: `redis://127.0.0.1:${await closedPort()}` };
+    const worker = startCtrip(['worker'], { env, cwd: dir });
+    await waitUntil(
+      'the worker reports Redis unreachable',
+      async () => worker.logs().some((l) => l.msg === 'job queue: redis unreachable; retrying'),
+      WAIT_MS,
+      worker.output,
+    );
+    expect(worker.stdout()).not.toContain('is running');
+    const since = Date.now();
+    worker.kill('SIGTERM');
+    expect(await worker.exited, worker.output()).toEqual({ code: 0, signal: null });
+    expect(Date.now() - since).toBeLessThan(5_000);
+    expect(worker.logs().some((l) => l.msg === 'stopped before the worker had started')).toBe(true);
+    expect(worker.output()).not.toContain(env.REDIS_URL);
+  }, 120_000);
+
   it('ctrip start with only XPUB says once that sweeping is off and why, and runs', async () => {
     const port = String(await closedPort());
     const env = { ...gateway.opened.database.env, LOG_LEVEL: 'info', XPUB, PORT: port };
