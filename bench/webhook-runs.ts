@@ -7,10 +7,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { withTransaction } from '../src/db/transaction.ts';
 import { createPayment } from '../src/payments/create-payment.ts';
 import { payInFewBlocks } from '../test/e2e/chain-money.ts';
-import { CHAIN, startE2eEnvironment } from '../test/e2e/environment.ts';
+import {
+  CHAIN,
+  QUEUE_PREFIX_VARIABLE,
+  REDIS_URL,
+  startE2eEnvironment,
+} from '../test/e2e/environment.ts';
 import { ROOT, startProcess, waitUntil } from '../test/scripts/processes.ts';
 import type { WebhookSink } from './webhook-sink.ts';
 
@@ -41,10 +47,17 @@ export interface WorkerRunResult {
   /** Requests beyond one per webhook-id (a webhook sent twice). */
   readonly duplicates: number;
   readonly unverified: number;
+  /**
+   * Share of the backlog's samples (every 20 ms) in which no delivery job waited in the queue
+   * while fewer than workers × concurrency ran: the workers idle for want of claimed work.
+   */
+  readonly starvedShare: number;
   /** Per payment: the block that gave it its confirmations mined → payment.confirmed arrived. */
   readonly fromBlockMs: readonly number[];
   /** Per payment: `confirmed_at` (the scanner's commit) → payment.confirmed arrived. */
   readonly fromConfirmedAtMs: readonly number[];
+  /** Per payment: its payment.detected arrived → its payment.confirmed arrived. */
+  readonly afterDetectedMs: readonly number[];
   readonly bodies: readonly SentBody[];
   /** The endpoint secret the bodies were signed with: the baseline signs with it too. */
   readonly secret: string;
@@ -99,7 +112,9 @@ export async function runWorkers(
     sink.reset();
     await createPayments(env, params.backlog);
     const committed = performance.now();
+    const sampler = sampleDeliveryQueue(env.env[QUEUE_PREFIX_VARIABLE] ?? '', params);
     await sink.waitForUnique(params.backlog, WAIT_MS).catch(explain);
+    const starvedShare = await sampler.stop();
     const times = [...sink.arrivals().values()];
     const backlogMs = Math.max(...times) - committed;
     const firstArrivalMs = Math.min(...times) - committed;
@@ -118,10 +133,12 @@ export async function runWorkers(
 
     const fromBlockMs: number[] = [];
     const fromConfirmedAtMs: number[] = [];
+    const afterDetectedMs: number[] = [];
     for (let round = 0; round < params.latencyRounds; round++) {
       const latencies = await confirmRound(env, sink, params.paymentsPerRound, round);
       fromBlockMs.push(...latencies.fromBlock);
       fromConfirmedAtMs.push(...latencies.fromConfirmedAt);
+      afterDetectedMs.push(...latencies.afterDetected);
     }
 
     for (const worker of workers) worker.kill('SIGTERM');
@@ -133,14 +150,47 @@ export async function runWorkers(
       firstArrivalMs,
       duplicates,
       unverified,
+      starvedShare,
       fromBlockMs,
       fromConfirmedAtMs,
+      afterDetectedMs,
       bodies,
       secret: endpoint.secret,
     };
   } finally {
     await env.teardown();
   }
+}
+
+/** Samples the webhook-deliver queue until stopped; returns the share of starved samples. */
+function sampleDeliveryQueue(prefix: string, params: WorkerRunParams) {
+  const url = new URL(REDIS_URL);
+  const queue = new Queue('webhook-deliver', {
+    connection: { host: url.hostname, port: Number(url.port) },
+    prefix,
+  });
+  const slots = params.workers * params.concurrency;
+  let samples = 0;
+  let starved = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const counts = await queue.getJobCounts('waiting', 'prioritized', 'active');
+      samples += 1;
+      if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0 && (counts.active ?? 0) < slots) {
+        starved += 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  return {
+    async stop(): Promise<number> {
+      running = false;
+      await loop;
+      await queue.close();
+      return samples === 0 ? 0 : starved / samples;
+    },
+  };
 }
 
 type Environment = Awaited<ReturnType<typeof startE2eEnvironment>>;
@@ -169,7 +219,7 @@ async function confirmRound(
   sink: WebhookSink,
   count: number,
   round: number,
-): Promise<{ fromBlock: number[]; fromConfirmedAt: number[] }> {
+): Promise<{ fromBlock: number[]; fromConfirmedAt: number[]; afterDetected: number[] }> {
   const payments = [];
   for (let i = 0; i < count; i++) {
     payments.push(
@@ -190,7 +240,7 @@ async function confirmRound(
       const rows = await env.db
         .selectFrom('payment_events')
         .innerJoin('payments', 'payments.id', 'payment_events.payment_id')
-        .select(['payment_events.id', 'payments.confirmed_at'])
+        .select(['payment_events.id', 'payment_events.payment_id', 'payments.confirmed_at'])
         .where('payment_events.type', '=', 'payment.confirmed')
         .where('payment_events.payment_id', 'in', ids)
         .execute();
@@ -200,7 +250,21 @@ async function confirmRound(
     WAIT_MS,
   );
   const arrivals = sink.arrivals();
+  // The payment's payment.detected goes first (per-payment order), usually fanned out together.
+  const detected = new Map(
+    (
+      await env.db
+        .selectFrom('payment_events')
+        .select(['id', 'payment_id'])
+        .where('type', '=', 'payment.detected')
+        .where('payment_id', 'in', ids)
+        .execute()
+    ).map((row) => [row.payment_id, arrivals.get(row.id) ?? Number.NaN]),
+  );
   return {
+    afterDetected: events.map(
+      (e) => (arrivals.get(e.id) ?? 0) - (detected.get(e.payment_id) ?? Number.NaN),
+    ),
     fromBlock: events.map((e) => (arrivals.get(e.id) ?? 0) - minedAt),
     fromConfirmedAt: events.map(
       (e) => wallOf(arrivals.get(e.id) ?? 0) - (e.confirmed_at?.getTime() ?? 0),
