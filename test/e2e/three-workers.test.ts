@@ -13,9 +13,9 @@ import {
 import { startVerifyingReceiver, type VerifyingReceiver } from './receiver.ts';
 
 const WORKERS = 3;
-const PAYMENTS = 200;
+const PAYMENTS = 300;
 /** Transfers per block: the payments are paid in a few blocks, as on a busy chain. */
-const PER_BLOCK = 50;
+const PER_BLOCK = 75;
 const TOKENS = ['ETH', 'USDC', 'DAI', 'USDT'] as const;
 const WAIT_MS = 150_000;
 
@@ -81,6 +81,13 @@ describe('three `ctrip worker` processes on Redis and PostgreSQL', () => {
     const transfers = await expectEachSweptOnce(env);
     expect(transfers).toHaveLength(PAYMENTS);
     await expectNothingLeftBehind(env);
+    // The queue spread the deliveries over the three processes.
+    const deliveredBy = workers.map(
+      (w) => w?.logs().filter((line) => line.msg === 'webhook delivered').length ?? 0,
+    );
+    expect(deliveredBy.reduce((a, b) => a + b, 0)).toBe(PAYMENTS * FULL_LIFE.length);
+    for (const count of deliveredBy)
+      expect(count, `deliveries per worker: ${deliveredBy}`).toBeGreaterThan(0);
     // None of them crashed along the way, and each stops cleanly when asked.
     for (const worker of workers) worker?.kill('SIGTERM');
     for (const worker of workers) {
