@@ -1,10 +1,8 @@
-import { lockRows } from '../db/lock-rows.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { recordPaymentEvent } from '../payments/payment-events.ts';
-import type { PaymentException } from '../payments/payment-status.ts';
 import { type FollowOutcome, followTransaction } from './follow-transaction.ts';
 import { replaceSweepTransaction, replaceTopUp } from './replace-stuck-transaction.ts';
 import { SweepMovedError } from './send-transaction.ts';
+import { settleSweptPayments } from './settle-payments.ts';
 import type { SweepPass } from './sweep-pass.ts';
 import {
   failNonce,
@@ -14,7 +12,8 @@ import {
   type OpenSweep,
 } from './sweep-queries.ts';
 
-export type FollowSweepOutcome = 'settled' | 'in-flight' | 'failed';
+/** `swept`: the sweep is confirmed but its payment is not `confirmed`, so it is not settled yet. */
+export type FollowSweepOutcome = 'settled' | 'swept' | 'in-flight' | 'failed';
 
 /**
  * Follows a sent sweep until its transaction has the chain's confirmations, then settles the
@@ -29,7 +28,7 @@ export async function followSweep(pass: SweepPass, sweep: OpenSweep): Promise<Fo
     replaceSweepTransaction(pass, sweep, latest),
   );
   if (outcome.kind === 'final' && outcome.receipt.status === 'success') {
-    return (await settleSweep(pass, sweep, outcome)) ? 'settled' : 'in-flight';
+    return settleSweep(pass, sweep, outcome);
   }
   if (outcome.kind === 'final' || outcome.kind === 'nonce-taken') {
     await failSweep(pass, sweep, outcome);
@@ -94,21 +93,23 @@ export async function followTopUp(pass: SweepPass, sweep: OpenSweep): Promise<Fo
 
 /**
  * In ONE transaction: the sweep confirmed, its winning transaction confirmed (the others of
- * its nonce replaced), the payment settled and `payment.settled` recorded. Returns false when
- * the sweep had already moved.
+ * its nonce replaced), and, if the payment is `confirmed`, the payment settled with
+ * `payment.settled` recorded. A payment a reorg moved back (or that the scanner has not
+ * confirmed yet) is `swept`: a later pass settles it once it is confirmed again
+ * (settleCaughtUpPayments), since the sweep is never followed or sent again. Throws
+ * SweepMovedError when the sweep had already moved.
  */
 async function settleSweep(
   pass: SweepPass,
   sweep: OpenSweep,
   outcome: Extract<FollowOutcome, { kind: 'final' }>,
-): Promise<boolean> {
+): Promise<'settled' | 'swept'> {
   const { winner, receipt } = outcome;
   const now = pass.now();
   // A replaced native sweep moves what its own fee left; a token sweep's amount never changes.
   const amount = sweep.token_address === null ? winner.value : (sweep.amount ?? 0n);
-  const settled = await withTransaction(pass.deps.db, async (trx) => {
+  const paymentStatus = await withTransaction(pass.deps.db, async (trx) => {
     await pass.holdLease(trx);
-    await lockRows(trx, 'payments', [sweep.payment_id]);
     await finishNonce(trx, { winner, status: 'confirmed', block: receipt.blockNumber, now });
     const moved = await moveSweep(trx, {
       id: sweep.id,
@@ -118,32 +119,8 @@ async function settleSweep(
       set: { confirmed_at: now, sweep_tx_id: winner.id, amount, error: null },
     });
     if (!moved) throw new SweepMovedError(sweep.id);
-    const payment = await trx
-      .selectFrom('payments')
-      .select(['status', 'exception', 'amount', 'amount_received', 'confirmations'])
-      .where('id', '=', sweep.payment_id)
-      .executeTakeFirstOrThrow();
-    if (payment.status !== 'confirmed') return payment.status;
-    await trx
-      .updateTable('payments')
-      .set({ status: 'settled', updated_at: now })
-      .where('id', '=', sweep.payment_id)
-      .where('status', '=', 'confirmed')
-      .execute();
-    await recordPaymentEvent(
-      trx,
-      sweep.payment_id,
-      'payment.settled',
-      {
-        status: 'settled',
-        exception: payment.exception as PaymentException | null,
-        amount: payment.amount,
-        amountReceived: payment.amount_received,
-        confirmations: payment.confirmations,
-      },
-      'confirmed',
-    );
-    return 'settled';
+    const statuses = await settleSweptPayments(trx, [sweep.payment_id], now);
+    return statuses.get(sweep.payment_id);
   });
   const fields = {
     chain: pass.chain,
@@ -153,15 +130,15 @@ async function settleSweep(
     amount: String(amount),
     txHash: winner.tx_hash,
   };
-  if (settled !== 'settled') {
-    pass.deps.logger.error(
-      { ...fields, paymentStatus: settled },
-      'sweep confirmed, but the payment is no longer confirmed (a reorg?): left as it is for an operator',
+  if (paymentStatus !== 'settled') {
+    pass.deps.logger.warn(
+      { ...fields, paymentStatus },
+      'sweep confirmed, but the payment is not confirmed (a reorg, or the scanner behind); it is settled once it is confirmed again',
     );
-    return true;
+    return 'swept';
   }
   pass.deps.logger.info(fields, 'sweep confirmed; payment settled');
-  return true;
+  return 'settled';
 }
 
 async function failSweep(

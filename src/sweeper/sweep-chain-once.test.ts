@@ -1,3 +1,4 @@
+import { sql, type Transaction } from 'kysely';
 import { type Address, createWalletClient, erc20Abi, type Hex, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
@@ -9,9 +10,12 @@ import { createChainClient } from '../chains/chain-client.ts';
 import { type ConnectedChain, connectChains } from '../chains/connect-chains.ts';
 import type { ChainConfig } from '../config/chains-file.ts';
 import { Secret } from '../config/secret.ts';
+import type { Database } from '../db/models/index.ts';
+import { withTransaction } from '../db/transaction.ts';
 import { developmentSweeper } from '../devnet/development-sweeper.ts';
 import { createPayment } from '../payments/create-payment.ts';
 import { expirePayments } from '../payments/expire-payments.ts';
+import { reconcilePayments } from '../payments/reconcile-payments.ts';
 import type { ChainScanner } from '../scanner/scan-chain.ts';
 import { createDepositAddressDeriver } from '../wallet/deposit-address-deriver.ts';
 import { addressOfKey } from '../wallet/transaction-signer.ts';
@@ -580,6 +584,111 @@ describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) 
     expect((await transactionsOf(sweep.id, 'sweep')).map((tx) => tx.status)).toEqual(['failed']);
     expect(await balanceOf('ETH', TREASURY)).toBe(treasuryBefore);
     expect((await payment(created.id)).status).toBe('confirmed');
+  }, 60_000);
+
+  /**
+   * The scanner's fall-back after a reorg that put the deposit in a new block: the transfer is
+   * unconfirmed again and the scanner's own reconcile moves the payment back, in `trx`.
+   */
+  async function moveBack(trx: Transaction<Database>, paymentId: string) {
+    await trx
+      .updateTable('transactions')
+      .set({ status: 'pending', confirmations: 1 })
+      .where('payment_id', '=', paymentId)
+      .execute();
+    return reconcilePayments(trx, [paymentId], gateway.policy);
+  }
+
+  /** A payment moved back to detected after its sweep was sent; the sweep then confirmed. */
+  async function sweptWhileMovedBack(amount: string) {
+    const created = await confirmedPayment('ETH', amount);
+    expect(await sweepChainOnce(deps())).toMatchObject({ sent: 1 });
+    const changes = await withTransaction(gateway.db, (trx) => moveBack(trx, created.id));
+    expect(changes).toMatchObject([{ from: 'confirmed', to: 'detected' }]);
+    // The sweep reaches its confirmations before the scanner confirms the payment again.
+    await chain.mine(2);
+    expect(await sweepChainOnce(deps())).toMatchObject({ sent: 0, settled: 0 });
+    const sweep = await sweepOf(created.id);
+    expect(sweep.status).toBe('confirmed');
+    expect((await payment(created.id)).status).toBe('detected');
+    expect(await settledEvents(created.id)).toBe(0);
+    return { created, sweep };
+  }
+
+  it('a payment moved back while its sweep confirmed is settled once confirmed again, with no second transfer', async () => {
+    const treasuryBefore = await balanceOf('ETH', TREASURY);
+    const { created, sweep } = await sweptWhileMovedBack('0.15');
+    expect(
+      gateway.logger.lines.filter(
+        (line) => (line.obj as { sweepId?: string }).sweepId === sweep.id && line.level !== 'info',
+      ),
+    ).toMatchObject([{ level: 'warn', obj: { paymentStatus: 'detected' } }]);
+    expect(await sweepChainOnce(deps())).toMatchObject({ settled: 0 });
+    expect((await payment(created.id)).status).toBe('detected');
+
+    await scanToHead(scanner);
+    expect((await payment(created.id)).status).toBe('confirmed');
+    expect(await sweepChainOnce(deps())).toMatchObject({ planned: 0, sent: 0, settled: 1 });
+    expect((await payment(created.id)).status).toBe('settled');
+    expect(await sweepChainOnce(deps())).toMatchObject({ planned: 0, sent: 0, settled: 0 });
+
+    const events = await gateway.db
+      .selectFrom('payment_events')
+      .select(['type', 'data'])
+      .where('payment_id', '=', created.id)
+      .orderBy('id')
+      .execute();
+    expect(events.map((event) => event.type).slice(-3)).toEqual([
+      'payment.reverted',
+      'payment.confirmed',
+      'payment.settled',
+    ]);
+    expect(await settledEvents(created.id)).toBe(1);
+    expect(events.at(-1)?.data).toMatchObject({
+      status: 'settled',
+      previous_status: 'confirmed',
+      amount_received: String(created.amount),
+    });
+    expect(await transactionsOf(sweep.id, 'sweep')).toHaveLength(1);
+    expect((await balanceOf('ETH', TREASURY)) - treasuryBefore).toBe(sweep.amount);
+    expect(await balanceOf('ETH', created.address)).toBe(0n);
+  }, 60_000);
+
+  it('the scanner moving a payment back while a pass settles it wins: nothing settled, no event', async () => {
+    const { created } = await sweptWhileMovedBack('0.12');
+    await scanToHead(scanner);
+    expect((await payment(created.id)).status).toBe('confirmed');
+    let passing: Promise<unknown> | undefined;
+    // Another reorg: the scanner holds the payment's row while the pass tries to settle it.
+    await withTransaction(gateway.db, async (trx) => {
+      await moveBack(trx, created.id);
+      passing = sweepChainOnce(deps());
+      if (engine === 'postgres') {
+        // The pass must be waiting for the payment's row, not yet to start.
+        await expect
+          .poll(
+            async () => {
+              const waiting = await sql<{
+                n: number;
+              }>`select count(*)::int as n from pg_stat_activity
+                where datname = current_database() and wait_event_type = 'Lock'`.execute(trx);
+              return waiting.rows[0]?.n;
+            },
+            { timeout: 10_000, interval: 50 },
+          )
+          .toBe(1);
+      }
+    });
+    expect(await passing).toMatchObject({ settled: 0 });
+    expect((await payment(created.id)).status).toBe('detected');
+    expect(await settledEvents(created.id)).toBe(0);
+
+    // The scanner recounts confirmations on a new block.
+    await chain.mine(1);
+    await scanToHead(scanner);
+    expect(await sweepChainOnce(deps())).toMatchObject({ settled: 1 });
+    expect((await payment(created.id)).status).toBe('settled');
+    expect(await settledEvents(created.id)).toBe(1);
   }, 60_000);
 
   it('over every sweep above, no account’s nonce went to two different transfers', async () => {

@@ -4,19 +4,29 @@ import { CtripError } from '../errors.ts';
 import { SweeperError } from './errors.ts';
 import { followSweep, followTopUp } from './follow-sweep.ts';
 import { SweepMovedError } from './send-transaction.ts';
+import { settleCaughtUpPayments } from './settle-payments.ts';
 import { startSweep } from './start-sweep.ts';
 import { createSweepPass, leaseOf, type SweepPass } from './sweep-pass.ts';
 import { listOpenSweeps, type OpenSweep, planSweeps } from './sweep-queries.ts';
 import type { SweeperDeps, SweepPassResult } from './sweeper-deps.ts';
 
-type SweepOutcome = 'sent' | 'settled' | 'waiting' | 'in-flight' | 'failed' | 'topping-up';
+type SweepOutcome =
+  | 'sent'
+  | 'settled'
+  | 'swept'
+  | 'waiting'
+  | 'in-flight'
+  | 'failed'
+  | 'topping-up';
 
 /**
  * One pass of a chain's sweeper, exclusive per chain through the lease `sweep:<chain>` (a
- * busy lease returns zeros with `busy`): plans a sweep for each newly confirmed payment, then
- * moves every open sweep one step on: start it (top up, sign, store, broadcast), follow its
- * transactions (rebroadcast the same bytes, replace with the same nonce when stuck), and settle
- * the payment once the sweep transaction has the chain's confirmations.
+ * busy lease returns zeros with `busy`): plans a sweep for each newly confirmed payment,
+ * settles the payments confirmed again after their sweep was (a reorg had moved them back
+ * when it was confirmed), then moves every open sweep one step on: start it (top up, sign,
+ * store, broadcast), follow its transactions (rebroadcast the same bytes, replace with the
+ * same nonce when stuck), and settle the payment once the sweep transaction has the chain's
+ * confirmations.
  *
  * Throws SweeperError SWEEP_KEYS_UNAVAILABLE when the deriver holds no mnemonic or the hot
  * wallet key is unusable. One sweep's failure is logged and retried on the next pass; the
@@ -33,6 +43,13 @@ export async function sweepChainOnce(deps: SweeperDeps): Promise<SweepPassResult
     treasury: pass.treasury,
     now: pass.now(),
   });
+  try {
+    result.settled += await settleCaughtUpPayments(pass);
+  } catch (error) {
+    if (!(error instanceof SweeperError && error.code === 'SWEEP_LEASE_LOST')) throw error;
+    deps.logger.warn({ chain: pass.chain, code: error.code }, error.message);
+    return result;
+  }
   let renewedAt = Date.now();
   for (const sweep of await listOpenSweeps(deps.db, pass.chain)) {
     // Following in-flight sweeps commits nothing, so a long pass renews its lease itself.

@@ -57,6 +57,28 @@ export async function planSweeps(
   return Number(result.numInsertedOrUpdatedRows ?? 0n);
 }
 
+/**
+ * Payments of the chain that are `confirmed` although their sweep is already `confirmed`: a
+ * reorg (or a scanner behind the sweeper's head) had moved them back when the sweep was, and
+ * the scanner has confirmed them again. At most `limit`, oldest first.
+ */
+export async function listSweptConfirmedPayments(
+  db: Db,
+  params: { chain: string; limit: number },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('sweeps')
+    .innerJoin('payments', 'payments.id', 'sweeps.payment_id')
+    .select('payments.id')
+    .where('sweeps.chain', '=', params.chain)
+    .where('sweeps.status', '=', 'confirmed')
+    .where('payments.status', '=', 'confirmed')
+    .orderBy('payments.id')
+    .limit(params.limit)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 /** A sweep with what the sweeper needs of its payment and token. */
 export async function listOpenSweeps(db: Db, chain: string) {
   return db
