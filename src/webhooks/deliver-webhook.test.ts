@@ -11,6 +11,7 @@ import { withTransaction } from '../db/transaction.ts';
 import { cancelPayment } from '../payments/cancel-payment.ts';
 import { recordPaymentEvent } from '../payments/payment-events.ts';
 import { ATTEMPT_BODY_LIMIT } from './deliver-webhook.ts';
+import { requestRedelivery } from './delivery-queries.ts';
 import { generateEndpointSecret } from './endpoint-secrets.ts';
 import {
   claimDueDeliveries,
@@ -404,6 +405,98 @@ describe.each(engines)('deliverWebhook on %s', (engine) => {
     await dispatchPaymentEvents(deps);
     expect(await claimDueDeliveries(deps, { limit: 10 })).toEqual([]);
     expect(hook.requests).toHaveLength(3);
+  });
+
+  const endpointState = (id: string) =>
+    bed.db
+      .selectFrom('webhook_endpoints')
+      .select(['enabled', 'disabled_reason', 'failing_since'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+
+  it('a failure after days of silence starts a new run: one 503 six days after a 400 does not disable the endpoint', async () => {
+    const hook = await receiver({ replies: [400, 503] });
+    const endpoint = await bed.createEndpoint({ url: hook.url });
+    const start = new Date();
+    let now = start;
+    const deps = bed.deps({ now: () => now });
+    await bed.createTestPayment();
+    expect((await deliverOnce(deps)).result).toBe('failed');
+
+    now = new Date(start.getTime() + 6 * 86_400_000);
+    await bed.createTestPayment();
+    expect((await deliverOnce(deps)).result).toBe('retry');
+    expect(await endpointState(endpoint.id)).toEqual({
+      enabled: true,
+      disabled_reason: null,
+      failing_since: now,
+    });
+  });
+
+  it('disables a dead endpoint when a delivery uses up the real retry schedule, before disableAfterFailingMs (5 days)', async () => {
+    const hook = await receiver({ replies: [503] });
+    const endpoint = await bed.createEndpoint({ url: hook.url });
+    let now = new Date();
+    const deps = bed.deps({ now: () => now });
+    await bed.createTestPayment();
+    const results: string[] = [];
+    for (;;) {
+      const { id, result } = await deliverOnce(deps);
+      results.push(result);
+      if (result !== 'retry') break;
+      // The next attempt comes exactly when the (jittered) schedule says.
+      now = (await deliveryRow(id)).next_attempt_at as Date;
+      expect(await endpointState(endpoint.id)).toMatchObject({ enabled: true });
+    }
+    expect(results).toEqual([...Array(9).fill('retry'), 'failed']);
+    expect(await endpointState(endpoint.id)).toMatchObject({
+      enabled: false,
+      disabled_reason: 'failing',
+    });
+    expect(hook.requests).toHaveLength(10);
+  });
+
+  it('does not disable an endpoint whose delivery used up its retries while other deliveries to it succeeded', async () => {
+    let dead = '';
+    const hook = await receiver({
+      replies: (request) =>
+        (JSON.parse(request.body) as { data: { id: string } }).data.id === dead ? 503 : 200,
+    });
+    const endpoint = await bed.createEndpoint({ url: hook.url });
+    const deps = bed.deps({ retrySchedule: [0, 0] });
+    dead = await bed.createTestPayment();
+    expect((await deliverOnce(deps)).result).toBe('retry');
+    await bed.createTestPayment();
+    // The dead payment's delivery fails twice more (the last gives up); the other succeeds.
+    expect((await deliverAllDue(deps)).sort()).toEqual(['delivered', 'failed', 'retry']);
+    expect(await endpointState(endpoint.id)).toMatchObject({ enabled: true });
+  });
+
+  it('a redelivery asked for while an attempt is in flight is sent; the in-flight attempt is logged too', async () => {
+    const hook = await receiver({ replies: [{ status: 400, delayMs: 300 }, 200] });
+    const endpoint = await bed.createEndpoint({ url: hook.url });
+    await bed.createTestPayment();
+    const deps = bed.deps();
+    await dispatchPaymentEvents(deps);
+    const [id] = await claimDueDeliveries(deps, { limit: 10 });
+    if (id === undefined) throw new Error('no delivery was due');
+    const inFlight = deliverWebhook(deps, id);
+    await hook.waitForRequests(1);
+    const { store_id } = await bed.db
+      .selectFrom('webhook_endpoints')
+      .select('store_id')
+      .where('id', '=', endpoint.id)
+      .executeTakeFirstOrThrow();
+    await requestRedelivery(bed.db, { storeId: store_id, deliveryId: id });
+
+    expect(await inFlight).toBe('retry');
+    expect(await deliveryRow(id)).toMatchObject({ status: 'pending', attempts: 1 });
+    expect((await deliverOnce(deps)).result).toBe('delivered');
+    expect((await attemptsOf(id)).map((a) => [a.attempt, a.status_code])).toEqual([
+      [1, 400],
+      [2, 200],
+    ]);
+    expect(await deliveryRow(id)).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
   it('logs each attempt with the host only, never the secret, the path or the body', async () => {

@@ -4,7 +4,12 @@ import { isId, newId } from '../db/ids.ts';
 import type { Database } from '../db/models/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { messageOf } from '../errors.ts';
-import { isRetryable, nextRetryDelayMs, parseRetryAfter } from './retry-schedule.ts';
+import {
+  FAILURE_RUN_GAP_MS,
+  isRetryable,
+  nextRetryDelayMs,
+  parseRetryAfter,
+} from './retry-schedule.ts';
 import { type SendWebhookResult, sendWebhook } from './send-webhook.ts';
 import { signingSecretsOf, signWebhook } from './sign-webhook.ts';
 import { parseWebhookUrl } from './url-guard.ts';
@@ -19,9 +24,10 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 const USER_AGENT = `cTrip-Webhooks/${version}`;
 
 /**
- * What became of a delivery: `delivered` (2xx), `retry` (failed, tried again later),
- * `failed` (refused by the receiver, or retries used up), `skipped` (nothing sent: not due,
- * already done, its endpoint disabled, or another process recorded this attempt first).
+ * What became of a delivery: `delivered` (2xx), `retry` (failed and tried again later, or a
+ * redelivery was asked for while the attempt was in flight), `failed` (refused by the
+ * receiver, or retries used up), `skipped` (nothing sent: not due, already done, its endpoint
+ * disabled, or another process recorded this attempt first).
  */
 export type DeliverWebhookResult = 'delivered' | 'retry' | 'failed' | 'skipped';
 
@@ -30,8 +36,13 @@ export type DeliverWebhookResult = 'delivered' | 'retry' | 'failed' | 'skipped';
  * and the endpoint's failure run, in one transaction after the request (never a request inside
  * a transaction). The record is conditional on the attempt count read before sending, so when
  * two processes send the same attempt (a claim that lapsed under a stalled worker), only one
- * records it. An endpoint whose attempts have all failed for `disableAfterFailingMs` is
- * disabled (`disabled_reason = 'failing'`).
+ * records it. A redelivery asked for while the attempt was in flight wins: the attempt is
+ * logged, and the delivery stays due as the redelivery left it.
+ *
+ * An endpoint is disabled (`disabled_reason = 'failing'`) when a delivery to it uses up its
+ * retries and every attempt to the endpoint since that delivery's first attempt failed, or
+ * when its attempts have all failed for `disableAfterFailingMs`. A run of failures ends with a
+ * success, or when the next failure comes more than FAILURE_RUN_GAP_MS after the previous one.
  */
 export async function deliverWebhook(
   deps: WebhookDeps,
@@ -48,6 +59,7 @@ export async function deliverWebhook(
       'd.payload',
       'd.status',
       'd.attempts',
+      'd.redeliveries',
       'd.next_attempt_at',
       'e.url',
       'e.enabled',
@@ -107,24 +119,42 @@ export async function deliverWebhook(
   const finishedAt = clockOf(deps);
   const outcome = decide(deps, result, attempt, finishedAt);
   const recorded = await withTransaction(deps.db, async (trx) => {
-    const updated = await trx
+    const attemptColumns = {
+      attempts: attempt,
+      claimed_until: null,
+      last_attempt_at: startedAt,
+      last_status_code: result.statusCode ?? null,
+      last_error: truncate(result.error, ATTEMPT_ERROR_LIMIT),
+      updated_at: finishedAt,
+    };
+    const decided = await trx
       .updateTable('webhook_deliveries')
       .set({
+        ...attemptColumns,
         status: outcome.status,
-        attempts: attempt,
         next_attempt_at: outcome.nextAttemptAt,
-        claimed_until: null,
-        last_attempt_at: startedAt,
-        last_status_code: result.statusCode ?? null,
-        last_error: truncate(result.error, ATTEMPT_ERROR_LIMIT),
         delivered_at: outcome.status === 'delivered' ? finishedAt : null,
-        updated_at: finishedAt,
       })
       .where('id', '=', delivery.id)
       .where('status', '=', 'pending')
       .where('attempts', '=', delivery.attempts)
+      .where('redeliveries', '=', delivery.redeliveries)
       .executeTakeFirst();
-    if (updated.numUpdatedRows === 0n) return { disabled: false, recorded: false };
+    let superseded = false;
+    if (decided.numUpdatedRows === 0n) {
+      // A redelivery was asked for while this attempt was in flight: its next_attempt_at
+      // stands, so the delivery is sent again; this attempt is only logged.
+      const logged = await trx
+        .updateTable('webhook_deliveries')
+        .set(attemptColumns)
+        .where('id', '=', delivery.id)
+        .where('status', '=', 'pending')
+        .where('attempts', '=', delivery.attempts)
+        .where('redeliveries', '<>', delivery.redeliveries)
+        .executeTakeFirst();
+      if (logged.numUpdatedRows === 0n) return { disabled: false, recorded: false, superseded };
+      superseded = true;
+    }
     await trx
       .insertInto('webhook_attempts')
       .values({
@@ -138,14 +168,15 @@ export async function deliverWebhook(
         error: truncate(result.error, ATTEMPT_ERROR_LIMIT),
       })
       .execute();
-    const disabled = await recordEndpointHealth(
-      trx,
-      delivery.endpoint_id,
-      outcome.result === 'delivered',
+    const disabled = await recordEndpointHealth(trx, {
+      endpointId: delivery.endpoint_id,
+      succeeded: outcome.result === 'delivered',
+      startedAt,
       finishedAt,
-      deps.settings.disableAfterFailingMs,
-    );
-    return { disabled, recorded: true };
+      exhaustedDeliveryId: outcome.exhausted && !superseded ? delivery.id : null,
+      disableAfterFailingMs: deps.settings.disableAfterFailingMs,
+    });
+    return { disabled, recorded: true, superseded };
   });
 
   const fields = {
@@ -161,7 +192,12 @@ export async function deliverWebhook(
     deps.logger.warn({ ...fields }, 'webhook attempt already recorded by another process');
     return 'skipped';
   }
-  if (outcome.result === 'delivered')
+  if (recorded.superseded) {
+    deps.logger.info(
+      { ...fields, outcome: outcome.result },
+      'webhook attempt recorded; a redelivery was asked for meanwhile, so it is sent again',
+    );
+  } else if (outcome.result === 'delivered')
     deps.logger.info({ ...fields, outcome: outcome.result }, 'webhook delivered');
   else {
     deps.logger.warn(
@@ -181,13 +217,15 @@ export async function deliverWebhook(
       'webhook endpoint disabled: its deliveries kept failing',
     );
   }
-  return outcome.result;
+  return recorded.superseded ? 'retry' : outcome.result;
 }
 
 interface Outcome {
   readonly result: 'delivered' | 'retry' | 'failed';
   readonly status: 'pending' | 'delivered' | 'failed';
   readonly nextAttemptAt: Date | null;
+  /** Failed because the retry schedule is used up (not refused by the receiver). */
+  readonly exhausted?: boolean;
 }
 
 function decide(deps: WebhookDeps, result: SendWebhookResult, attempt: number, now: Date): Outcome {
@@ -203,23 +241,33 @@ function decide(deps: WebhookDeps, result: SendWebhookResult, attempt: number, n
     ...(deps.retrySchedule ? { schedule: deps.retrySchedule } : {}),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   });
-  if (delay === null) return failed;
+  if (delay === null) return { ...failed, exhausted: true };
   return { result: 'retry', status: 'pending', nextAttemptAt: new Date(now.getTime() + delay) };
 }
 
+interface AttemptHealth {
+  readonly endpointId: string;
+  readonly succeeded: boolean;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  /** The delivery this attempt gave up on because its retries are used up; null otherwise. */
+  readonly exhaustedDeliveryId: string | null;
+  readonly disableAfterFailingMs: number;
+}
+
 /**
- * Keeps the endpoint's run of failures: cleared by a success, started by the first failure
- * after one. Returns whether this failure disabled the endpoint. The updates match no row in
- * the common case (a healthy endpoint succeeding), so busy endpoints are not a hot row.
+ * Keeps the endpoint's run of failures (see deliverWebhook) and returns whether this failure
+ * disabled the endpoint. A run starts when the attempt that failed started, so a dead
+ * endpoint's run begins with the first attempt of the delivery that later uses up its
+ * retries. A success touches no row while the endpoint is healthy, so busy endpoints are not
+ * a hot row.
  */
 async function recordEndpointHealth(
   trx: Transaction<Database>,
-  endpointId: string,
-  succeeded: boolean,
-  now: Date,
-  disableAfterFailingMs: number,
+  attempt: AttemptHealth,
 ): Promise<boolean> {
-  if (succeeded) {
+  const { endpointId, startedAt, finishedAt } = attempt;
+  if (attempt.succeeded) {
     await trx
       .updateTable('webhook_endpoints')
       .set({ failing_since: null })
@@ -228,18 +276,47 @@ async function recordEndpointHealth(
       .execute();
     return false;
   }
+  const runBroken = new Date(startedAt.getTime() - FAILURE_RUN_GAP_MS);
   await trx
     .updateTable('webhook_endpoints')
-    .set({ failing_since: now })
+    .set({ failing_since: startedAt })
     .where('id', '=', endpointId)
-    .where('failing_since', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb('failing_since', 'is', null),
+        eb('last_failed_at', 'is', null),
+        eb('last_failed_at', '<', runBroken),
+      ]),
+    )
     .execute();
+  await trx
+    .updateTable('webhook_endpoints')
+    .set({ last_failed_at: startedAt })
+    .where('id', '=', endpointId)
+    .execute();
+  const firstAttemptAt =
+    attempt.exhaustedDeliveryId === null
+      ? undefined
+      : (
+          await trx
+            .selectFrom('webhook_attempts')
+            .select('started_at')
+            .where('delivery_id', '=', attempt.exhaustedDeliveryId)
+            .orderBy('attempt')
+            .limit(1)
+            .executeTakeFirst()
+        )?.started_at;
   const disabled = await trx
     .updateTable('webhook_endpoints')
-    .set({ enabled: false, disabled_reason: 'failing', updated_at: now })
+    .set({ enabled: false, disabled_reason: 'failing', updated_at: finishedAt })
     .where('id', '=', endpointId)
     .where('enabled', '=', true)
-    .where('failing_since', '<=', new Date(now.getTime() - disableAfterFailingMs))
+    .where((eb) =>
+      eb.or([
+        eb('failing_since', '<=', new Date(finishedAt.getTime() - attempt.disableAfterFailingMs)),
+        ...(firstAttemptAt === undefined ? [] : [eb('failing_since', '<=', firstAttemptAt)]),
+      ]),
+    )
     .executeTakeFirst();
   return disabled.numUpdatedRows > 0n;
 }

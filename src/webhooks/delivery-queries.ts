@@ -105,7 +105,14 @@ export async function requestRedelivery(
   if (!isId(params.deliveryId)) throw deliveryNotFound(params.deliveryId);
   const result = await db
     .updateTable('webhook_deliveries')
-    .set({ status: 'pending', next_attempt_at: now, claimed_until: null, updated_at: now })
+    .set((eb) => ({
+      status: 'pending',
+      next_attempt_at: now,
+      claimed_until: null,
+      // Tells an attempt in flight not to decide the delivery's next state over this request.
+      redeliveries: eb('redeliveries', '+', 1),
+      updated_at: now,
+    }))
     .where('id', '=', params.deliveryId)
     .where('endpoint_id', 'in', endpointsOfStore(db, params.storeId))
     .executeTakeFirst();

@@ -23,6 +23,17 @@ export const RETRY_JITTER = 0.2;
 /** A receiver's Retry-After is honoured up to this long. */
 export const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 
+/**
+ * A failed attempt this long after the endpoint's previous failure begins a new run of
+ * failures rather than extending the old one: longer than any wait between two attempts of a
+ * delivery being retried (the longest delay with its jitter, or the longest Retry-After
+ * honoured), plus an hour for workers running behind. So a dead endpoint's run never breaks
+ * while a delivery to it is being retried, and a failure days ago followed by silence does not
+ * count towards disabling the endpoint.
+ */
+export const FAILURE_RUN_GAP_MS =
+  Math.max(Math.max(...RETRY_DELAYS_MS) * (1 + RETRY_JITTER), MAX_RETRY_AFTER_MS) + 3_600_000;
+
 export interface AttemptOutcome {
   /** The receiver's status; absent when no response came. */
   readonly statusCode?: number;

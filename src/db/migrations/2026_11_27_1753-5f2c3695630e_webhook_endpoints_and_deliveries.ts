@@ -25,6 +25,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('previous_secret', t.text)
     .addColumn('previous_secret_expires_at', t.timestamp)
     .addColumn('failing_since', t.timestamp)
+    .addColumn('last_failed_at', t.timestamp)
     .addColumn('created_at', t.timestamp, (c) => c.notNull().defaultTo(t.now))
     .addColumn('updated_at', t.timestamp, (c) => c.notNull().defaultTo(t.now))
     .addForeignKeyConstraint(
@@ -50,6 +51,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('payload', t.text, (c) => c.notNull())
     .addColumn('status', t.text, (c) => c.notNull().defaultTo(t.literal('pending')))
     .addColumn('attempts', t.integer, (c) => c.notNull().defaultTo(t.literal(0)))
+    .addColumn('redeliveries', t.integer, (c) => c.notNull().defaultTo(t.literal(0)))
     .addColumn('next_attempt_at', t.timestamp)
     .addColumn('claimed_until', t.timestamp)
     .addColumn('last_attempt_at', t.timestamp)
@@ -80,9 +82,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['status', 'next_attempt_at'])
     .execute();
   await db.schema
-    .createIndex('webhook_deliveries_endpoint_id_payment_id_id_idx')
+    .createIndex('webhook_deliveries_endpoint_id_payment_id_event_id_idx')
     .on('webhook_deliveries')
-    .columns(['endpoint_id', 'payment_id', 'id'])
+    .columns(['endpoint_id', 'payment_id', 'event_id'])
     .execute();
   await db.schema
     .createTable('webhook_attempts')

@@ -18,6 +18,12 @@ export const webhookDeliveries = defineTable('webhook_deliveries', {
     /** pending, delivered, or failed (gave up or refused by the receiver). */
     status: col.text().default('pending'),
     attempts: col.integer().default(0),
+    /**
+     * How many redeliveries were asked for. An attempt in flight when one is asked for sees it
+     * changed and records itself without deciding the delivery's next state, so the redelivery
+     * still happens.
+     */
+    redeliveries: col.integer().default(0),
     next_attempt_at: col.timestamp().nullable(),
     claimed_until: col.timestamp().nullable(),
     last_attempt_at: col.timestamp().nullable(),
@@ -30,6 +36,6 @@ export const webhookDeliveries = defineTable('webhook_deliveries', {
   uniques: [{ columns: ['endpoint_id', 'event_id'] }],
   indexes: [
     { columns: ['status', 'next_attempt_at'] },
-    { columns: ['endpoint_id', 'payment_id', 'id'] },
+    { columns: ['endpoint_id', 'payment_id', 'event_id'] },
   ],
 });

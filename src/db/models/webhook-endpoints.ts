@@ -20,8 +20,13 @@ export const webhookEndpoints = defineTable('webhook_endpoints', {
     secret: col.text(),
     previous_secret: col.text().nullable(),
     previous_secret_expires_at: col.timestamp().nullable(),
-    /** When the current run of failed attempts began; null after a success. */
+    /**
+     * When the current run of failed attempts began; null after a success. A failure more than
+     * a day after the previous one (longer than any retry waits) begins a new run.
+     */
     failing_since: col.timestamp().nullable(),
+    /** When the latest failed attempt began; null until one fails. */
+    last_failed_at: col.timestamp().nullable(),
     created_at: col.timestamp().defaultNow(),
     updated_at: col.timestamp().defaultNow(),
   },
