@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { v7 } from 'uuid';
 import { newId } from '../db/ids.ts';
 import type { Database } from '../db/models/index.ts';
 import type { PaymentException, PaymentStatus } from './payment-status.ts';
@@ -72,12 +73,16 @@ export async function recordPaymentEvents(
   trx: Transaction<Database>,
   events: readonly PendingEvent[],
 ): Promise<void> {
+  const mint = await eventIdMinter(
+    trx,
+    events.map((event) => event.paymentId),
+  );
   for (let i = 0; i < events.length; i += 500) {
     await trx
       .insertInto('payment_events')
       .values(
         events.slice(i, i + 500).map((event) => ({
-          id: newId(),
+          id: mint(event.paymentId),
           payment_id: event.paymentId,
           type: event.type,
           data: eventData(event.snapshot, event.previousStatus),
@@ -85,6 +90,44 @@ export async function recordPaymentEvents(
       )
       .execute();
   }
+}
+
+/**
+ * Mints event ids that sort after every earlier event of the same payment, which webhooks rely
+ * on for per-payment order. A UUIDv7 alone does not: events of one payment are written by
+ * different processes (API, scanner, expirer, sweeper), possibly on hosts whose clocks
+ * disagree. The writers of one payment's events take turns (they hold the payment's row lock,
+ * or SQLite's write lock), so the latest committed id read here is the one to follow.
+ */
+async function eventIdMinter(
+  trx: Transaction<Database>,
+  paymentIds: readonly string[],
+): Promise<(paymentId: string) => string> {
+  const latest = new Map<string, string>();
+  const unique = [...new Set(paymentIds)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await trx
+      .selectFrom('payment_events')
+      .select(['payment_id', 'id'])
+      .where('payment_id', 'in', unique.slice(i, i + 500))
+      .execute();
+    for (const row of rows) {
+      const seen = latest.get(row.payment_id);
+      if (seen === undefined || row.id > seen) latest.set(row.payment_id, row.id);
+    }
+  }
+  return (paymentId) => {
+    const previous = latest.get(paymentId);
+    let id = newId();
+    // The previous event came from a host whose clock is ahead: follow it by a millisecond.
+    if (previous !== undefined && id <= previous) id = v7({ msecs: msecsOf(previous) + 1 });
+    latest.set(paymentId, id);
+    return id;
+  };
+}
+
+function msecsOf(uuidV7: string): number {
+  return Number.parseInt(uuidV7.replaceAll('-', '').slice(0, 12), 16);
 }
 
 function eventData(
@@ -117,8 +160,9 @@ export async function recordPaymentEvent(
     amount_received: snapshot.amountReceived.toString(),
     confirmations: snapshot.confirmations,
   };
+  const mint = await eventIdMinter(trx, [paymentId]);
   await trx
     .insertInto('payment_events')
-    .values({ id: newId(), payment_id: paymentId, type, data })
+    .values({ id: mint(paymentId), payment_id: paymentId, type, data })
     .execute();
 }

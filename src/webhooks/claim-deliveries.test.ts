@@ -1,7 +1,24 @@
+import { v7 } from 'uuid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/database.ts';
 import { setupWebhookTestBed, type WebhookTestBed } from '../../test/webhook-fixtures.ts';
+import { newId } from '../db/ids.ts';
+import { withTransaction } from '../db/transaction.ts';
+import {
+  type PaymentSnapshot,
+  recordPaymentEvent,
+  recordPaymentEvents,
+} from '../payments/payment-events.ts';
 import { claimDueDeliveries, dispatchPaymentEvents } from './index.ts';
+
+const HOUR_MS = 3_600_000;
+const DETECTED: PaymentSnapshot = {
+  status: 'detected',
+  exception: null,
+  amount: 12_500_000n,
+  amountReceived: 12_500_000n,
+  confirmations: 1,
+};
 
 describe.each(engines)('claimDueDeliveries on %s', (engine) => {
   let bed: WebhookTestBed;
@@ -77,5 +94,82 @@ describe.each(engines)('claimDueDeliveries on %s', (engine) => {
       .where('id', '=', endpoint_id)
       .execute();
     expect(await claimDueDeliveries(bed.deps(), { limit: 10 })).toEqual([]);
+  });
+
+  /** A payment of its own to a fresh endpoint, with its `payment.created` event dispatched. */
+  async function paymentWithEndpoint() {
+    await bed.db.updateTable('webhook_endpoints').set({ enabled: false }).execute();
+    const endpoint = await bed.createEndpoint({ url: 'http://127.0.0.1:9/unused' });
+    const paymentId = await bed.createTestPayment();
+    while ((await dispatchPaymentEvents(bed.deps())) > 0);
+    await bed.db.deleteFrom('webhook_deliveries').where('payment_id', '=', paymentId).execute();
+    return { endpointId: endpoint.id, paymentId };
+  }
+
+  const eventsOf = (paymentId: string) =>
+    bed.db
+      .selectFrom('payment_events')
+      .select(['id', 'type'])
+      .where('payment_id', '=', paymentId)
+      .orderBy('id')
+      .execute();
+
+  it("orders a payment's deliveries by event, not by delivery id (a fan-out host's clock can lag)", async () => {
+    const { endpointId, paymentId } = await paymentWithEndpoint();
+    const [created] = await eventsOf(paymentId);
+    await withTransaction(bed.db, (trx) =>
+      recordPaymentEvent(trx, paymentId, 'payment.detected', DETECTED, 'pending'),
+    );
+    const detected = (await eventsOf(paymentId))[1];
+    if (!created || !detected) throw new Error('expected two events');
+    const delivery = (eventId: string, id: string) => ({
+      id,
+      endpoint_id: endpointId,
+      event_id: eventId,
+      payment_id: paymentId,
+      event_type: 'payment.test',
+      payload: '{}',
+      next_attempt_at: new Date(Date.now() - 1000),
+    });
+    // The later event was fanned out by a process whose clock is an hour behind.
+    const first = newId();
+    await bed.db
+      .insertInto('webhook_deliveries')
+      .values([
+        delivery(created.id, first),
+        delivery(detected.id, v7({ msecs: Date.now() - HOUR_MS })),
+      ])
+      .execute();
+    expect(await claimDueDeliveries(bed.deps(), { limit: 10 })).toEqual([first]);
+  });
+
+  it("a payment's events sort in the order written even after one from a host whose clock ran ahead", async () => {
+    const { paymentId } = await paymentWithEndpoint();
+    // Written by a process whose clock is an hour ahead.
+    const ahead = v7({ msecs: Date.now() + HOUR_MS });
+    await bed.db
+      .insertInto('payment_events')
+      .values({
+        id: ahead,
+        payment_id: paymentId,
+        type: 'payment.detected',
+        data: JSON.stringify({}),
+        dispatched_at: new Date(),
+      })
+      .execute();
+    await withTransaction(bed.db, async (trx) => {
+      await recordPaymentEvent(trx, paymentId, 'payment.confirmed', DETECTED, 'detected');
+      await recordPaymentEvents(trx, [
+        { paymentId, type: 'payment.overpaid', snapshot: DETECTED, previousStatus: 'confirmed' },
+        { paymentId, type: 'payment.settled', snapshot: DETECTED, previousStatus: 'confirmed' },
+      ]);
+    });
+    expect((await eventsOf(paymentId)).map((e) => e.type)).toEqual([
+      'payment.created',
+      'payment.detected',
+      'payment.confirmed',
+      'payment.overpaid',
+      'payment.settled',
+    ]);
   });
 });

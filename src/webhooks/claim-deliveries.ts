@@ -7,9 +7,11 @@ const CLAIM_MARGIN_MS = 30_000;
 /**
  * Claims up to `limit` due deliveries for this process and returns their ids.
  * Due: pending, its time has come, not claimed by a live claim, its endpoint enabled, and no
- * earlier delivery of the same payment to the same endpoint still pending (so a receiver gets
- * a payment's events in order: `payment.confirmed` never overtakes `payment.detected` that is
- * being retried).
+ * delivery of an earlier event of the same payment to the same endpoint still pending (so a
+ * receiver gets a payment's events in order: `payment.confirmed` never overtakes
+ * `payment.detected` that is being retried). "Earlier" compares event ids, which follow the
+ * order a payment's events were written (see recordPaymentEvents); delivery ids do not, since
+ * whichever process fans an event out mints its delivery's id with its own clock.
  *
  * A claim lasts `claimMs` (default: the request timeout plus 30 s). A worker that dies holding
  * it does not lose the delivery: once the claim lapses, the delivery is due again. Safe with
@@ -40,12 +42,12 @@ export async function claimDueDeliveries(
             .whereRef('earlier.endpoint_id', '=', 'd.endpoint_id')
             .whereRef('earlier.payment_id', '=', 'd.payment_id')
             .where('earlier.status', '=', 'pending')
-            .whereRef('earlier.id', '<', 'd.id'),
+            .whereRef('earlier.event_id', '<', 'd.event_id'),
         ),
       ),
     )
     .orderBy('d.next_attempt_at')
-    .orderBy('d.id')
+    .orderBy('d.event_id')
     .limit(options.limit);
   if (engineOf(deps.db) === 'postgres') due = due.forUpdate('d').skipLocked();
   const claimed = await deps.db
