@@ -294,6 +294,52 @@ describe.each(engines)('webhook endpoints API on %s', (engine) => {
       }
     });
 
+    it('production settings without WEBHOOK_ALLOW_PRIVATE_URLS refuse private URLs', async () => {
+      const settings = loadSettings({
+        env: {
+          ENV: 'production',
+          DATABASE_URL: 'postgresql://ctrip:s3cret-pw@db.internal:5432/ctrip',
+          PRIVATE_KEY: '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318',
+          SECRET_KEY: 'k9X2vQ7mL4pR8sT1wY6zA3bC5dE0fG2hJ4kM7nP9qR',
+          XPUB: 'xpub6DWkdnA5gTHCc1LueTYZEr5zLZ3FdRgXMHWPNTLAJE96v3jvj3wX4uDEzTE7gwpJ85N9AVXikDGVwyLEzdsww6TcNtiXag8UZzYMCXy7Dbn',
+          RATE_LIMIT_PER_MINUTE: '1000000',
+        },
+        cwd: '/srv/ctrip',
+        envFile: null,
+      });
+      expect(settings.webhooks.allowPrivateUrls).toBe(false);
+      const production = await buildApp({
+        db: api.db,
+        // The test's SECRET_KEY, which its API keys were hashed with.
+        settings: { ...settings, secretKey: api.settings.secretKey },
+        logger: createLogger('silent'),
+        deriver: createDepositAddressDeriver({ kind: 'mnemonic', mnemonic: DEVELOPMENT_MNEMONIC }),
+        chains: api.chains,
+      });
+      try {
+        const before = await countEndpoints();
+        const refused = await call(
+          'POST',
+          '/v1/webhook-endpoints',
+          { url: 'http://127.0.0.1/hooks' },
+          key,
+          production,
+        );
+        expectProblem(refused, 422, 'WEBHOOK_URL_REFUSED', 'url');
+        expect(await countEndpoints()).toBe(before);
+        const secure = await call(
+          'POST',
+          '/v1/webhook-endpoints',
+          { url: PUBLIC },
+          key,
+          production,
+        );
+        expect(secure.statusCode, secure.body).toBe(201);
+      } finally {
+        await production.close();
+      }
+    });
+
     it('accepts them when private URLs are allowed (the default outside production)', async () => {
       expect(api.settings.webhooks.allowPrivateUrls).toBe(true);
       for (const url of PRIVATE) expect((await create({ url })).url).toBe(url);
