@@ -44,7 +44,6 @@ export async function dispatchPaymentEvents(
 
     const context = { publicUrl: deps.publicUrl, chains: deps.chains };
     const deliveries = [];
-    // In event order, so delivery ids (UUIDv7) follow event order within each payment.
     for (const event of events) {
       const payment = payments.get(event.payment_id) as PaymentRow;
       const targets = endpoints.filter(
