@@ -110,9 +110,11 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
         { name, data: schedule.data, opts: jobRetention },
       );
     },
-    async enqueue(name, data, { key }) {
+    async enqueue(name, data, { key, keyTtlMs }) {
       if (stopping.signal.aborted) return;
-      await queueOf(name).add(name, data, { deduplication: { id: key } });
+      await queueOf(name).add(name, data, {
+        deduplication: keyTtlMs === undefined ? { id: key } : { id: key, ttl: keyTtlMs },
+      });
     },
     async backlog(name) {
       const counts = await queueOf(name).getJobCounts('waiting', 'active', 'prioritized');

@@ -11,9 +11,12 @@ import { settledWithin, sleep } from './sleep.ts';
 interface Kind {
   readonly definition: JobDefinition<unknown>;
   /** Enqueued jobs not started yet, in order. */
-  readonly waiting: { key: string; data: unknown }[];
-  /** Keys of the enqueued jobs waiting or running: a second job with one is not queued. */
-  readonly keys: Set<string>;
+  readonly waiting: { key: string; heldUntil: number; data: unknown }[];
+  /**
+   * Keys of the enqueued jobs waiting or running, with when each stops holding (its TTL;
+   * Infinity without one): a second job with a held key is not queued.
+   */
+  readonly keys: Map<string, number>;
   active: number;
 }
 
@@ -68,7 +71,7 @@ export function createInProcessRunner(options: RunnerOptions): JobRunner {
       void track(name, () => kind.definition.run(next.data, { signal: stopping.signal })).finally(
         () => {
           kind.active -= 1;
-          kind.keys.delete(next.key);
+          if (kind.keys.get(next.key) === next.heldUntil) kind.keys.delete(next.key);
           pump(name, kind);
         },
       );
@@ -81,7 +84,7 @@ export function createInProcessRunner(options: RunnerOptions): JobRunner {
       kinds.set(definition.name, {
         definition: definition as JobDefinition<unknown>,
         waiting: [],
-        keys: new Set(),
+        keys: new Map(),
         active: 0,
       });
     },
@@ -90,11 +93,12 @@ export function createInProcessRunner(options: RunnerOptions): JobRunner {
       schedules.push({ name, options: schedule });
       if (started) void loop(name, schedule);
     },
-    async enqueue(name, data, { key }) {
+    async enqueue(name, data, { key, keyTtlMs }) {
       const kind = kindOf(name);
-      if (stopping.signal.aborted || kind.keys.has(key)) return;
-      kind.keys.add(key);
-      kind.waiting.push({ key, data });
+      if (stopping.signal.aborted || (kind.keys.get(key) ?? 0) > Date.now()) return;
+      const heldUntil = keyTtlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + keyTtlMs;
+      kind.keys.set(key, heldUntil);
+      kind.waiting.push({ key, heldUntil, data });
       pump(name, kind);
     },
     async backlog(name) {

@@ -112,6 +112,33 @@ describe.each<JobDriver>(['in-process', 'bullmq'])('job runner contract: %s', (d
     await waitUntil('the key reused', async () => runs.includes('again'), WAIT_MS);
   });
 
+  it('a key with a TTL stops holding after it, even while its job still runs', async () => {
+    const runner = createRunner();
+    const runs: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    runner.define<{ id: string }>({
+      name: 'webhook-deliver',
+      concurrency: 4,
+      run: async ({ id }) => {
+        runs.push(id);
+        if (id === 'stuck') await held;
+      },
+    });
+    await runner.start();
+    // A job whose worker hangs (or died, with BullMQ) keeps its key only for the TTL.
+    await runner.enqueue('webhook-deliver', { id: 'stuck' }, { key: 'deliver:1', keyTtlMs: 300 });
+    await waitUntil('the first job started', async () => runs.length === 1, WAIT_MS);
+    await runner.enqueue('webhook-deliver', { id: 'early' }, { key: 'deliver:1', keyTtlMs: 300 });
+    await sleep(600);
+    await runner.enqueue('webhook-deliver', { id: 'retry' }, { key: 'deliver:1', keyTtlMs: 300 });
+    await waitUntil('the same work queued again', async () => runs.includes('retry'), WAIT_MS);
+    expect(runs).toEqual(['stuck', 'retry']);
+    release();
+  });
+
   it('stop waits for the job in hand, and no job starts after it', async () => {
     const runner = createRunner();
     const events: string[] = [];

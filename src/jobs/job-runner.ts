@@ -40,6 +40,12 @@ export interface EnqueueOptions {
    * so the same work handed out twice runs once.
    */
   readonly key: string;
+  /**
+   * How long the key holds at most. A worker that dies mid-job leaves its job "active" until
+   * BullMQ's stalled check (a minute or more); past `keyTtlMs` the same work may be queued
+   * again, so the job's own claim (a webhook delivery's) decides when it is retried.
+   */
+  readonly keyTtlMs?: number;
 }
 
 export interface StopResult {

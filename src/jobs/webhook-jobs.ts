@@ -13,6 +13,8 @@ export const DISPATCH_INTERVAL_MS = 500;
 const DISPATCH_BATCH = 200;
 /** A dispatch run keeps feeding deliveries this long, then lets the next run take over. */
 const DISPATCH_BUDGET_MS = 2_000;
+/** A delivery's claim outlasts its request by this much (its job may wait in the queue first). */
+const CLAIM_MARGIN_MS = 30_000;
 /** How long a run waits for room in the delivery queue before looking again. */
 const BACKLOG_POLL_MS = 25;
 
@@ -54,12 +56,17 @@ export async function scheduleWebhooks(
           await sleep(BACKLOG_POLL_MS, signal);
           continue;
         }
-        const ids = await claimDueDeliveries(deps, { limit: room });
+        const ids = await claimDueDeliveries(deps, {
+          limit: room,
+          claimMs: deps.settings.timeoutMs + CLAIM_MARGIN_MS,
+        });
         for (const deliveryId of ids) {
           await runner.enqueue<WebhookDeliverData>(
             'webhook-deliver',
             { deliveryId },
-            { key: `deliver:${deliveryId}` },
+            // The key lapses with the claim: a delivery whose worker died is queued again
+            // as soon as it can be claimed again, not when BullMQ notices the stalled job.
+            { key: `deliver:${deliveryId}`, keyTtlMs: deps.settings.timeoutMs + CLAIM_MARGIN_MS },
           );
         }
         if (ids.length < room) break;
