@@ -1,5 +1,6 @@
 import {
   claimDueDeliveries,
+  claimFollowingDelivery,
   deliverWebhook,
   dispatchPaymentEvents,
   type WebhookDeps,
@@ -25,9 +26,10 @@ export interface WebhookDeliverData {
 /**
  * Defines `webhooks-dispatch` (every 500 ms: fan the outbox out into deliveries, then claim due
  * deliveries and queue one `webhook-deliver` job each) and `webhook-deliver` (one attempt, at
- * most `concurrency` at once per process). Deliveries are claimed only while the queue has
- * room (`backlogPerSlot` per delivery slot), so a claim does not lapse while its job waits; a
- * job is keyed by its delivery, so one claimed again before its job ran is not queued twice.
+ * most `concurrency` at once per process; when it is done, the same payment's next delivery
+ * to the endpoint is claimed and queued at once). Deliveries are claimed only while the queue
+ * has room, so a claim seldom lapses while its job waits; a job is keyed by its delivery for
+ * as long as the claim lasts, so one claimed again before its job ran is not queued twice.
  */
 export async function scheduleWebhooks(
   runner: JobRunner,
@@ -35,11 +37,26 @@ export async function scheduleWebhooks(
   options: { readonly concurrency: number },
 ): Promise<void> {
   const targetBacklog = options.concurrency * (runner.driver === 'bullmq' ? 10 : 2);
+  const claimMs = deps.settings.timeoutMs + CLAIM_MARGIN_MS;
+  const enqueueDelivery = (deliveryId: string) =>
+    runner.enqueue<WebhookDeliverData>(
+      'webhook-deliver',
+      { deliveryId },
+      // The key lapses with the claim: a delivery whose worker died is queued again as soon
+      // as it can be claimed again, not when BullMQ notices the stalled job.
+      { key: `deliver:${deliveryId}`, keyTtlMs: claimMs },
+    );
   runner.define<WebhookDeliverData>({
     name: 'webhook-deliver',
     concurrency: options.concurrency,
     run: async ({ deliveryId }) => {
-      await deliverWebhook(deps, deliveryId);
+      const result = await deliverWebhook(deps, deliveryId);
+      // The payment's next event to this endpoint was waiting for this one (per-payment
+      // order): send it now rather than at the next dispatch run.
+      if (result === 'delivered' || result === 'failed') {
+        const next = await claimFollowingDelivery(deps, deliveryId, { claimMs });
+        if (next) await enqueueDelivery(next);
+      }
     },
   });
   runner.define<Record<string, never>>({
@@ -56,19 +73,8 @@ export async function scheduleWebhooks(
           await sleep(BACKLOG_POLL_MS, signal);
           continue;
         }
-        const ids = await claimDueDeliveries(deps, {
-          limit: room,
-          claimMs: deps.settings.timeoutMs + CLAIM_MARGIN_MS,
-        });
-        for (const deliveryId of ids) {
-          await runner.enqueue<WebhookDeliverData>(
-            'webhook-deliver',
-            { deliveryId },
-            // The key lapses with the claim: a delivery whose worker died is queued again
-            // as soon as it can be claimed again, not when BullMQ notices the stalled job.
-            { key: `deliver:${deliveryId}`, keyTtlMs: deps.settings.timeoutMs + CLAIM_MARGIN_MS },
-          );
-        }
+        const ids = await claimDueDeliveries(deps, { limit: room, claimMs });
+        for (const deliveryId of ids) await enqueueDelivery(deliveryId);
         if (ids.length < room) break;
       }
     },

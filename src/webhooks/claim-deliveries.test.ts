@@ -9,7 +9,7 @@ import {
   recordPaymentEvent,
   recordPaymentEvents,
 } from '../payments/payment-events.ts';
-import { claimDueDeliveries, dispatchPaymentEvents } from './index.ts';
+import { claimDueDeliveries, claimFollowingDelivery, dispatchPaymentEvents } from './index.ts';
 
 const HOUR_MS = 3_600_000;
 const DETECTED: PaymentSnapshot = {
@@ -171,5 +171,48 @@ describe.each(engines)('claimDueDeliveries on %s', (engine) => {
       'payment.overpaid',
       'payment.settled',
     ]);
+  });
+
+  it("claims the payment's next delivery to the endpoint once the one before it is done, and nothing else", async () => {
+    const { endpointId, paymentId } = await paymentWithEndpoint();
+    const other = await bed.createTestPayment();
+    await withTransaction(bed.db, async (trx) => {
+      await recordPaymentEvent(trx, paymentId, 'payment.detected', DETECTED, 'pending');
+      await recordPaymentEvent(trx, paymentId, 'payment.confirmed', DETECTED, 'detected');
+    });
+    while ((await dispatchPaymentEvents(bed.deps())) > 0);
+    const deliveries = await bed.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'payment_id', 'event_type'])
+      .where('endpoint_id', '=', endpointId)
+      .orderBy('event_id')
+      .execute();
+    const ofPayment = deliveries.filter((d) => d.payment_id === paymentId);
+    expect(ofPayment.map((d) => d.event_type)).toEqual(['payment.detected', 'payment.confirmed']);
+    expect(deliveries.some((d) => d.payment_id === other)).toBe(true);
+    const [detected, confirmed] = ofPayment.map((d) => d.id) as [string, string];
+
+    // payment.detected is claimed (being sent): payment.confirmed waits behind it.
+    const firstRound = await claimDueDeliveries(bed.deps(), { limit: 10 });
+    expect(firstRound).toContain(detected);
+    expect(firstRound).not.toContain(confirmed);
+    // Only payment.detected stays claimed: the rest go back to waiting for the dispatcher.
+    await bed.db
+      .updateTable('webhook_deliveries')
+      .set({ claimed_until: null })
+      .where('id', '!=', detected)
+      .execute();
+    expect(await claimFollowingDelivery(bed.deps(), detected)).toBeUndefined();
+    await bed.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'delivered', delivered_at: new Date() })
+      .where('id', '=', detected)
+      .execute();
+    // Done: the next one of the same payment is claimed, not the other payment's delivery.
+    expect(await claimFollowingDelivery(bed.deps(), detected)).toBe(confirmed);
+    expect(await claimFollowingDelivery(bed.deps(), detected)).toBeUndefined();
+    // The other payment's delivery was left for the dispatcher.
+    const otherDelivery = deliveries.find((d) => d.payment_id === other)?.id;
+    expect(await claimDueDeliveries(bed.deps(), { limit: 100 })).toContain(otherDelivery);
   });
 });

@@ -20,7 +20,12 @@ const CLAIM_MARGIN_MS = 30_000;
  */
 export async function claimDueDeliveries(
   deps: WebhookDeps,
-  options: { readonly limit: number; readonly claimMs?: number },
+  options: {
+    readonly limit: number;
+    readonly claimMs?: number;
+    /** Only deliveries of this payment to this endpoint. */
+    readonly of?: { readonly endpointId: string; readonly paymentId: string };
+  },
 ): Promise<string[]> {
   const now = clockOf(deps);
   const claimMs = options.claimMs ?? deps.settings.timeoutMs + CLAIM_MARGIN_MS;
@@ -33,6 +38,11 @@ export async function claimDueDeliveries(
     .where('d.next_attempt_at', '<=', now)
     .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', now)]))
     .where('e.enabled', '=', true)
+    .$if(options.of !== undefined, (qb) =>
+      qb
+        .where('d.endpoint_id', '=', options.of?.endpointId as string)
+        .where('d.payment_id', '=', options.of?.paymentId as string),
+    )
     .where((eb) =>
       eb.not(
         eb.exists(
@@ -57,4 +67,28 @@ export async function claimDueDeliveries(
     .returning('id')
     .execute();
   return claimed.map((row) => row.id);
+}
+
+/**
+ * Claims the delivery that was waiting behind `deliveryId` (the next event of the same payment
+ * to the same endpoint), if it is due now: sent at once when its predecessor is done, instead
+ * of at the next dispatch run. Returns its id, or undefined when there is none.
+ */
+export async function claimFollowingDelivery(
+  deps: WebhookDeps,
+  deliveryId: string,
+  options: { readonly claimMs?: number } = {},
+): Promise<string | undefined> {
+  const done = await deps.db
+    .selectFrom('webhook_deliveries')
+    .select(['endpoint_id', 'payment_id'])
+    .where('id', '=', deliveryId)
+    .executeTakeFirst();
+  if (!done) return undefined;
+  const [next] = await claimDueDeliveries(deps, {
+    limit: 1,
+    claimMs: options.claimMs,
+    of: { endpointId: done.endpoint_id, paymentId: done.payment_id },
+  });
+  return next;
 }

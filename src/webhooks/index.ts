@@ -1,4 +1,4 @@
-export { claimDueDeliveries } from './claim-deliveries.ts';
+export { claimDueDeliveries, claimFollowingDelivery } from './claim-deliveries.ts';
 export { type DeliverWebhookResult, deliverWebhook } from './deliver-webhook.ts';
 export { dispatchPaymentEvents } from './dispatch-events.ts';
 export { WebhookError, type WebhookErrorCode } from './errors.ts';
