@@ -23,8 +23,8 @@ export async function claimDueDeliveries(
   options: {
     readonly limit: number;
     readonly claimMs?: number;
-    /** Only deliveries of this payment to this endpoint. */
-    readonly of?: { readonly endpointId: string; readonly paymentId: string };
+    /** Only deliveries of the same payment to the same endpoint as this delivery. */
+    readonly of?: { readonly sameAsDelivery: string };
   },
 ): Promise<string[]> {
   const now = clockOf(deps);
@@ -38,11 +38,16 @@ export async function claimDueDeliveries(
     .where('d.next_attempt_at', '<=', now)
     .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', now)]))
     .where('e.enabled', '=', true)
-    .$if(options.of !== undefined, (qb) =>
-      qb
-        .where('d.endpoint_id', '=', options.of?.endpointId as string)
-        .where('d.payment_id', '=', options.of?.paymentId as string),
-    )
+    .$if(options.of !== undefined, (qb) => {
+      const of = (column: 'endpoint_id' | 'payment_id') =>
+        deps.db
+          .selectFrom('webhook_deliveries as done')
+          .select(`done.${column}`)
+          .where('done.id', '=', options.of?.sameAsDelivery as string);
+      return qb
+        .where('d.endpoint_id', '=', of('endpoint_id'))
+        .where('d.payment_id', '=', of('payment_id'));
+    })
     .where((eb) =>
       eb.not(
         eb.exists(
@@ -79,16 +84,11 @@ export async function claimFollowingDelivery(
   deliveryId: string,
   options: { readonly claimMs?: number } = {},
 ): Promise<string | undefined> {
-  const done = await deps.db
-    .selectFrom('webhook_deliveries')
-    .select(['endpoint_id', 'payment_id'])
-    .where('id', '=', deliveryId)
-    .executeTakeFirst();
-  if (!done) return undefined;
+  // One statement: this runs after every delivery, so it must cost as little as a claim.
   const [next] = await claimDueDeliveries(deps, {
     limit: 1,
     claimMs: options.claimMs,
-    of: { endpointId: done.endpoint_id, paymentId: done.payment_id },
+    of: { sameAsDelivery: deliveryId },
   });
   return next;
 }
