@@ -17,8 +17,6 @@ export type SweeperErrorCode =
   | 'SWEEP_HOT_WALLET_SHORT'
   /** The payment is no longer confirmed (a reorg): nothing is sent until it is again. */
   | 'SWEEP_PAYMENT_NOT_CONFIRMED'
-  /** The sweep's token is not in the chain's configuration any more. */
-  | 'SWEEP_TOKEN_UNKNOWN'
   /** A node refused a stored transaction; it is broadcast again on the next pass. */
   | 'SWEEP_BROADCAST_REFUSED';
 
