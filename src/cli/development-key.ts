@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { createApiKey, DEFAULT_SCOPES } from '../api-keys/index.ts';
+import { createApiKey, SCOPES } from '../api-keys/index.ts';
 import type { Settings } from '../config/index.ts';
 import type { Database } from '../db/models/index.ts';
 import { DEFAULT_STORE_NAME, findStore } from '../stores/index.ts';
@@ -34,7 +34,8 @@ export async function ensureDevelopmentKey(
   const created = await createApiKey(db, {
     storeId: store.id,
     name: 'development (ctrip start)',
-    scopes: DEFAULT_SCOPES,
+    // Every scope, so a newcomer can try webhooks too; production keys get only what they need.
+    scopes: SCOPES,
     pepper: settings.secretKey,
   });
   mkdirSync(dataDir, { recursive: true });

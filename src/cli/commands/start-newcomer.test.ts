@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCtrip } from '../../../test/cli.ts';
 import {
@@ -9,12 +10,18 @@ import {
   startCtrip,
   waitUntil,
 } from '../../../test/scripts/processes.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../test/webhook-receiver.ts';
 
-afterEach(() => killAllProcesses());
+let receiver: WebhookReceiver | undefined;
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+  await killAllProcesses();
+});
 
 describe('npm start as a newcomer runs it', () => {
   // Spawns the gateway, Anvil and the CLI: minutes on a loaded 2-core machine, seconds on a quiet one.
-  it('gives a working gateway: the printed key creates a payment, devnet pay pays it, the API shows it confirmed and then settled (swept to the devnet treasury)', {
+  it('gives a working gateway: the printed key creates a payment and a webhook endpoint, devnet pay pays it, the API shows it settled (swept to the devnet treasury) and every event arrives signed', {
     timeout: 240_000,
   }, async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ctrip-newcomer-'));
@@ -30,6 +37,15 @@ describe('npm start as a newcomer runs it', () => {
     // The curl example, as a newcomer would paste it.
     const api = `http://127.0.0.1:${port}`;
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    // The development key may manage webhooks: a newcomer's local receiver is allowed.
+    receiver = await startWebhookReceiver({ replies: [200] });
+    const endpoint = await fetch(`${api}/v1/webhook-endpoints`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ url: receiver.url }),
+    });
+    expect(endpoint.status).toBe(201);
+    const { secret } = (await endpoint.json()) as { secret: string };
     const created = await fetch(`${api}/v1/payments`, {
       method: 'POST',
       headers,
@@ -67,6 +83,19 @@ describe('npm start as a newcomer runs it', () => {
       'payment.confirmed',
       'payment.settled',
     ]);
+    const hooks = await receiver.waitForRequests(4, 30_000);
+    const verifier = new Webhook(secret);
+    const delivered = hooks.map(
+      (hook) =>
+        verifier.verify(hook.body, {
+          'webhook-id': String(hook.headers['webhook-id']),
+          'webhook-timestamp': String(hook.headers['webhook-timestamp']),
+          'webhook-signature': String(hook.headers['webhook-signature']),
+        }) as { type: string; data: { id: string } },
+    );
+    expect(delivered.map((event) => [event.type, event.data.id])).toEqual(
+      settled.events.map((event) => [event.type, payment.id]),
+    );
     const page = await fetch(payment.checkout_url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Payment confirmed');
