@@ -1,7 +1,6 @@
 import {
   claimDueDeliveries,
-  claimFollowingDelivery,
-  deliverWebhook,
+  deliverWebhookThenClaimNext,
   dispatchPaymentEvents,
   type WebhookDeps,
 } from '../webhooks/index.ts';
@@ -50,13 +49,10 @@ export async function scheduleWebhooks(
     name: 'webhook-deliver',
     concurrency: options.concurrency,
     run: async ({ deliveryId }) => {
-      const result = await deliverWebhook(deps, deliveryId);
       // The payment's next event to this endpoint was waiting for this one (per-payment
       // order): send it now rather than at the next dispatch run.
-      if (result === 'delivered' || result === 'failed') {
-        const next = await claimFollowingDelivery(deps, deliveryId, { claimMs });
-        if (next) await enqueueDelivery(next);
-      }
+      const { next } = await deliverWebhookThenClaimNext(deps, deliveryId, { claimMs });
+      if (next) await enqueueDelivery(next);
     },
   });
   runner.define<Record<string, never>>({

@@ -16,6 +16,7 @@ import { generateEndpointSecret } from './endpoint-secrets.ts';
 import {
   claimDueDeliveries,
   deliverWebhook,
+  deliverWebhookThenClaimNext,
   dispatchPaymentEvents,
   type WebhookDeps,
 } from './index.ts';
@@ -150,6 +151,42 @@ describe.each(engines)('deliverWebhook on %s', (engine) => {
       ['payment.created', 'pending'],
       ['payment.canceled', 'canceled'],
     ]);
+  });
+
+  it("once a payment's delivery is done, claims the payment's next one to send at once; none when nothing waits", async () => {
+    const hook = await receiver();
+    await bed.createEndpoint({ url: hook.url });
+    const paymentId = await bed.createTestPayment();
+    await cancelPayment(bed.db, paymentId);
+    const alone = await bed.createTestPayment();
+
+    await dispatchPaymentEvents(bed.deps());
+    const claimed = await claimDueDeliveries(bed.deps(), { limit: 10 });
+    expect(claimed).toHaveLength(2); // payment.canceled waits for payment.created
+    const ofPayment = await bed.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'payment_id', 'event_type'])
+      .where('payment_id', 'in', [paymentId, alone])
+      .orderBy('event_id')
+      .execute();
+    const [created, canceled] = ofPayment.filter((d) => d.payment_id === paymentId);
+    const ofAlone = ofPayment.find((d) => d.payment_id === alone);
+    if (!created || !canceled || !ofAlone) throw new Error('expected three deliveries');
+
+    expect(await deliverWebhookThenClaimNext(bed.deps(), created.id)).toEqual({
+      result: 'delivered',
+      next: canceled.id,
+    });
+    // Claimed for this caller: the dispatcher does not hand it out a second time.
+    expect(await claimDueDeliveries(bed.deps(), { limit: 10 })).toEqual([]);
+    expect(await deliverWebhookThenClaimNext(bed.deps(), canceled.id)).toEqual({
+      result: 'delivered',
+    });
+    expect(await deliverWebhookThenClaimNext(bed.deps(), ofAlone.id)).toEqual({
+      result: 'delivered',
+    });
+    const types = (await hook.waitForRequests(3)).map((r) => JSON.parse(r.body).type);
+    expect(types.sort()).toEqual(['payment.canceled', 'payment.created', 'payment.created']);
   });
 
   it('signs with the old and the new secret during a rotation overlap, and only the new one after', async () => {

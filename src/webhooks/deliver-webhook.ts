@@ -4,6 +4,7 @@ import { isId, newId } from '../db/ids.ts';
 import type { Database } from '../db/models/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { messageOf } from '../errors.ts';
+import { claimFollowingDelivery } from './claim-deliveries.ts';
 import {
   FAILURE_RUN_GAP_MS,
   isRetryable,
@@ -48,7 +49,31 @@ export async function deliverWebhook(
   deps: WebhookDeps,
   deliveryId: string,
 ): Promise<DeliverWebhookResult> {
-  if (!isId(deliveryId)) return 'skipped';
+  return (await sendDeliveryAttempt(deps, deliveryId)).result;
+}
+
+/**
+ * `deliverWebhook`, then, when the attempt settled the delivery (delivered or failed) and the
+ * same payment's next delivery to the endpoint was waiting behind it, claims that one so the
+ * caller can send it at once. Returns the claimed delivery's id as `next`.
+ */
+export async function deliverWebhookThenClaimNext(
+  deps: WebhookDeps,
+  deliveryId: string,
+  options: { readonly claimMs?: number } = {},
+): Promise<{ readonly result: DeliverWebhookResult; readonly next?: string }> {
+  const { result, followerWaiting } = await sendDeliveryAttempt(deps, deliveryId);
+  if ((result !== 'delivered' && result !== 'failed') || !followerWaiting) return { result };
+  const next = await claimFollowingDelivery(deps, deliveryId, options);
+  return next === undefined ? { result } : { result, next };
+}
+
+async function sendDeliveryAttempt(
+  deps: WebhookDeps,
+  deliveryId: string,
+): Promise<{ readonly result: DeliverWebhookResult; readonly followerWaiting: boolean }> {
+  const skipped = { result: 'skipped', followerWaiting: false } as const;
+  if (!isId(deliveryId)) return skipped;
   const delivery = await deps.db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
@@ -66,6 +91,20 @@ export async function deliverWebhook(
       'e.secret',
       'e.previous_secret',
       'e.previous_secret_expires_at',
+      'e.failing_since',
+      // Read with the delivery, so that finding none costs no statement of its own.
+      (eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('webhook_deliveries as later')
+              .select('later.id')
+              .whereRef('later.endpoint_id', '=', 'd.endpoint_id')
+              .whereRef('later.payment_id', '=', 'd.payment_id')
+              .where('later.status', '=', 'pending')
+              .whereRef('later.event_id', '>', 'd.event_id'),
+          )
+          .as('follower_waiting'),
     ])
     .where('d.id', '=', deliveryId)
     .executeTakeFirst();
@@ -75,7 +114,7 @@ export async function deliverWebhook(
     !delivery.enabled ||
     (delivery.next_attempt_at !== null && delivery.next_attempt_at > startedAt)
   ) {
-    return 'skipped';
+    return skipped;
   }
 
   let secrets: string[];
@@ -171,6 +210,7 @@ export async function deliverWebhook(
     const disabled = await recordEndpointHealth(trx, {
       endpointId: delivery.endpoint_id,
       succeeded: outcome.result === 'delivered',
+      wasFailing: delivery.failing_since !== null,
       startedAt,
       finishedAt,
       exhaustedDeliveryId: outcome.exhausted && !superseded ? delivery.id : null,
@@ -190,7 +230,7 @@ export async function deliverWebhook(
   };
   if (!recorded.recorded) {
     deps.logger.warn({ ...fields }, 'webhook attempt already recorded by another process');
-    return 'skipped';
+    return skipped;
   }
   if (recorded.superseded) {
     deps.logger.info(
@@ -217,7 +257,10 @@ export async function deliverWebhook(
       'webhook endpoint disabled: its deliveries kept failing',
     );
   }
-  return recorded.superseded ? 'retry' : outcome.result;
+  return {
+    result: recorded.superseded ? 'retry' : outcome.result,
+    followerWaiting: Boolean(delivery.follower_waiting),
+  };
 }
 
 interface Outcome {
@@ -248,6 +291,8 @@ function decide(deps: WebhookDeps, result: SendWebhookResult, attempt: number, n
 interface AttemptHealth {
   readonly endpointId: string;
   readonly succeeded: boolean;
+  /** Whether the endpoint had a run of failures when the attempt started. */
+  readonly wasFailing: boolean;
   readonly startedAt: Date;
   readonly finishedAt: Date;
   /** The delivery this attempt gave up on because its retries are used up; null otherwise. */
@@ -268,6 +313,9 @@ async function recordEndpointHealth(
 ): Promise<boolean> {
   const { endpointId, startedAt, finishedAt } = attempt;
   if (attempt.succeeded) {
+    // The common case, a healthy endpoint, costs no statement. (A failure recorded by another
+    // process meanwhile is cleared by the next success.)
+    if (!attempt.wasFailing) return false;
     await trx
       .updateTable('webhook_endpoints')
       .set({ failing_since: null })

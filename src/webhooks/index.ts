@@ -1,5 +1,9 @@
 export { claimDueDeliveries, claimFollowingDelivery } from './claim-deliveries.ts';
-export { type DeliverWebhookResult, deliverWebhook } from './deliver-webhook.ts';
+export {
+  type DeliverWebhookResult,
+  deliverWebhook,
+  deliverWebhookThenClaimNext,
+} from './deliver-webhook.ts';
 export { dispatchPaymentEvents } from './dispatch-events.ts';
 export { WebhookError, type WebhookErrorCode } from './errors.ts';
 export { RETRY_DELAYS_MS } from './retry-schedule.ts';
