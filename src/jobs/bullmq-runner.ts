@@ -112,9 +112,17 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
     },
     async enqueue(name, data, { key, keyTtlMs }) {
       if (stopping.signal.aborted) return;
-      await queueOf(name).add(name, data, {
-        deduplication: keyTtlMs === undefined ? { id: key } : { id: key, ttl: keyTtlMs },
-      });
+      await queueOf(name).add(name, data, { deduplication: deduplicationOf(key, keyTtlMs) });
+    },
+    async enqueueMany(name, jobs) {
+      if (stopping.signal.aborted || jobs.length === 0) return;
+      await queueOf(name).addBulk(
+        jobs.map(({ data, key, keyTtlMs }) => ({
+          name,
+          data,
+          opts: { deduplication: deduplicationOf(key, keyTtlMs) },
+        })),
+      );
     },
     async backlog(name) {
       const counts = await queueOf(name).getJobCounts('waiting', 'active', 'prioritized');
@@ -178,4 +186,8 @@ export function reportOutages(
     down = false;
     logger.info({}, 'job queue: redis reachable again');
   });
+}
+
+function deduplicationOf(key: string, keyTtlMs: number | undefined) {
+  return keyTtlMs === undefined ? { id: key } : { id: key, ttl: keyTtlMs };
 }

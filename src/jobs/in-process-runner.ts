@@ -1,5 +1,6 @@
 import { CtripError, messageOf } from '../errors.ts';
 import type {
+  EnqueueOptions,
   JobDefinition,
   JobRunner,
   RunnerOptions,
@@ -78,6 +79,15 @@ export function createInProcessRunner(options: RunnerOptions): JobRunner {
     }
   }
 
+  function enqueueOne(name: string, data: unknown, { key, keyTtlMs }: EnqueueOptions): void {
+    const kind = kindOf(name);
+    if (stopping.signal.aborted || (kind.keys.get(key) ?? 0) > Date.now()) return;
+    const heldUntil = keyTtlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + keyTtlMs;
+    kind.keys.set(key, heldUntil);
+    kind.waiting.push({ key, heldUntil, data });
+    pump(name, kind);
+  }
+
   return {
     driver: 'in-process',
     define(definition) {
@@ -93,13 +103,11 @@ export function createInProcessRunner(options: RunnerOptions): JobRunner {
       schedules.push({ name, options: schedule });
       if (started) void loop(name, schedule);
     },
-    async enqueue(name, data, { key, keyTtlMs }) {
-      const kind = kindOf(name);
-      if (stopping.signal.aborted || (kind.keys.get(key) ?? 0) > Date.now()) return;
-      const heldUntil = keyTtlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + keyTtlMs;
-      kind.keys.set(key, heldUntil);
-      kind.waiting.push({ key, heldUntil, data });
-      pump(name, kind);
+    async enqueue(name, data, options) {
+      enqueueOne(name, data, options);
+    },
+    async enqueueMany(name, jobs) {
+      for (const { data, ...options } of jobs) enqueueOne(name, data, options);
     },
     async backlog(name) {
       const kind = kindOf(name);

@@ -112,6 +112,28 @@ describe.each<JobDriver>(['in-process', 'bullmq'])('job runner contract: %s', (d
     await waitUntil('the key reused', async () => runs.includes('again'), WAIT_MS);
   });
 
+  it('a batch enqueued at once runs each job once, keys deduplicated within the batch and against jobs already queued', async () => {
+    const runner = createRunner();
+    const runs: string[] = [];
+    runner.define<{ id: string }>({
+      name: 'webhook-deliver',
+      concurrency: 4,
+      run: async ({ id }) => {
+        runs.push(id);
+        await sleep(50);
+      },
+    });
+    await runner.start();
+    await runner.enqueue('webhook-deliver', { id: 'a' }, { key: 'deliver:a' });
+    await runner.enqueueMany(
+      'webhook-deliver',
+      ['a', 'b', 'c', 'b', 'd'].map((id) => ({ data: { id }, key: `deliver:${id}` })),
+    );
+    await waitUntil('every job ran', async () => runs.length >= 4, WAIT_MS);
+    await sleep(300);
+    expect(runs.sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('a key with a TTL stops holding after it, even while its job still runs', async () => {
     const runner = createRunner();
     const runs: string[] = [];

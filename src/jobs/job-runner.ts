@@ -64,6 +64,11 @@ export interface JobRunner {
   schedule<D>(name: string, options: ScheduleOptions<D>): Promise<void>;
   /** Runs a defined kind once, soon; see `EnqueueOptions.key`. */
   enqueue<D>(name: string, data: D, options: EnqueueOptions): Promise<void>;
+  /** `enqueue` for many jobs of one kind in one round trip (BullMQ: one pipeline). */
+  enqueueMany<D>(
+    name: string,
+    jobs: readonly (EnqueueOptions & { readonly data: D })[],
+  ): Promise<void>;
   start(): Promise<void>;
   /**
    * Stops taking jobs, waits for those in hand up to the shutdown timeout, then gives up the

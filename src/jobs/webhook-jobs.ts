@@ -37,14 +37,11 @@ export async function scheduleWebhooks(
 ): Promise<void> {
   const targetBacklog = options.concurrency * (runner.driver === 'bullmq' ? 10 : 2);
   const claimMs = deps.settings.timeoutMs + CLAIM_MARGIN_MS;
+  // The key lapses with the claim: a delivery whose worker died is queued again as soon as it
+  // can be claimed again, not when BullMQ notices the stalled job.
+  const deliveryKey = (deliveryId: string) => ({ key: `deliver:${deliveryId}`, keyTtlMs: claimMs });
   const enqueueDelivery = (deliveryId: string) =>
-    runner.enqueue<WebhookDeliverData>(
-      'webhook-deliver',
-      { deliveryId },
-      // The key lapses with the claim: a delivery whose worker died is queued again as soon
-      // as it can be claimed again, not when BullMQ notices the stalled job.
-      { key: `deliver:${deliveryId}`, keyTtlMs: claimMs },
-    );
+    runner.enqueue<WebhookDeliverData>('webhook-deliver', { deliveryId }, deliveryKey(deliveryId));
   runner.define<WebhookDeliverData>({
     name: 'webhook-deliver',
     concurrency: options.concurrency,
@@ -70,7 +67,10 @@ export async function scheduleWebhooks(
           continue;
         }
         const ids = await claimDueDeliveries(deps, { limit: room, claimMs });
-        for (const deliveryId of ids) await enqueueDelivery(deliveryId);
+        await runner.enqueueMany<WebhookDeliverData>(
+          'webhook-deliver',
+          ids.map((deliveryId) => ({ data: { deliveryId }, ...deliveryKey(deliveryId) })),
+        );
         if (ids.length < room) break;
       }
     },
