@@ -130,8 +130,15 @@ export async function reconcilePayments(
       .where('status', '=', before.status)
       .execute();
     const types = eventsForChange(before, after);
+    // Each event shows the payment as it stood at that event: money seen and confirmed within
+    // one step announces `payment.detected` with the status detected, then
+    // `payment.confirmed` coming from detected.
+    let previousStatus = before.status;
     for (const type of types) {
-      events.push({ paymentId: row.id, type, snapshot: after, previousStatus: before.status });
+      const passing = type === 'payment.detected' && after.status !== 'detected';
+      const snapshot = passing ? { ...after, status: 'detected' as const } : after;
+      events.push({ paymentId: row.id, type, snapshot, previousStatus });
+      previousStatus = snapshot.status;
     }
     changes.push({ paymentId: row.id, from: before.status, to: after.status, events: types });
   }

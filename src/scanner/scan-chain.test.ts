@@ -145,6 +145,25 @@ describe.each(engines)('payments on a real chain, %s', (engine) => {
       'payment.confirmed',
       'payment.overpaid',
     ]);
+    // Seen and confirmed within one scan step: each event still shows the payment as it stood
+    // at that event (what its webhook carries).
+    const events = await gateway.db
+      .selectFrom('payment_events')
+      .select(['type', 'data'])
+      .where('payment_id', '=', created.id)
+      .orderBy('id')
+      .execute();
+    expect(
+      events.map((e) => {
+        const data = e.data as { status: string; previous_status: string | null };
+        return [e.type, data.previous_status, data.status];
+      }),
+    ).toEqual([
+      ['payment.created', null, 'pending'],
+      ['payment.detected', 'pending', 'detected'],
+      ['payment.confirmed', 'detected', 'confirmed'],
+      ['payment.overpaid', 'confirmed', 'confirmed'],
+    ]);
   });
 
   it('an underpayment that runs out of time expires underpaid, and its money stays recorded', async () => {
