@@ -22,6 +22,11 @@ export interface BullmqRunnerOptions extends RunnerOptions {
   readonly lockDurationMs?: number;
   /** How often a worker looks for jobs whose worker died. Shorter only in tests. */
   readonly stalledIntervalMs?: number;
+  /**
+   * How often this process writes its schedules again (1 min): a Redis that lost its data (a
+   * restart without persistence) gets them back without a restart of the workers.
+   */
+  readonly scheduleRefreshMs?: number;
 }
 
 interface InHand {
@@ -49,7 +54,17 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
   const workers: Worker[] = [];
   const inHand = new Set<InHand>();
   const stopping = new AbortController();
+  const schedules = new Map<string, { name: string; schedule: ScheduleOptions<unknown> }>();
+  let refreshTimer: NodeJS.Timeout | undefined;
   let stopped: Promise<StopResult> | undefined;
+
+  async function upsertSchedule(name: string, schedule: ScheduleOptions<unknown>): Promise<void> {
+    await queueOf(name).upsertJobScheduler(
+      schedule.key ?? name,
+      { every: schedule.everyMs },
+      { name, data: schedule.data, opts: jobRetention },
+    );
+  }
 
   function queueOf(name: string): Queue {
     if (!definitions.has(name)) throw new Error(`job kind ${name} is not defined`);
@@ -104,11 +119,8 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
       definitions.set(definition.name, definition as JobDefinition<unknown>);
     },
     async schedule<D>(name: string, schedule: ScheduleOptions<D>) {
-      await queueOf(name).upsertJobScheduler(
-        schedule.key ?? name,
-        { every: schedule.everyMs },
-        { name, data: schedule.data, opts: jobRetention },
-      );
+      schedules.set(`${name}\u0000${schedule.key ?? name}`, { name, schedule });
+      await upsertSchedule(name, schedule);
     },
     async enqueue(name, data, { key, keyTtlMs }) {
       if (stopping.signal.aborted) return;
@@ -148,10 +160,20 @@ export function createBullmqRunner(options: BullmqRunnerOptions): JobRunner {
         workers.push(worker);
       }
       await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+      // Upserting an unchanged scheduler changes nothing, so every process may do it.
+      refreshTimer = setInterval(() => {
+        for (const { name, schedule } of schedules.values()) {
+          upsertSchedule(name, schedule).catch(() => {
+            // An outage is reported once by reportOutages; the next refresh tries again.
+          });
+        }
+      }, options.scheduleRefreshMs ?? 60_000);
+      refreshTimer.unref();
     },
     stop() {
       stopped ??= (async () => {
         stopping.abort();
+        clearInterval(refreshTimer);
         // close() stops fetching at once and resolves when the jobs in hand have finished.
         const closing = Promise.all(workers.map((worker) => worker.close()));
         let handedBack = 0;

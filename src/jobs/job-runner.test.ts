@@ -21,7 +21,9 @@ function useRunners(driver: JobDriver) {
   const runners: JobRunner[] = [];
   const cleanups: (() => unknown)[] = [];
 
-  function createRunner(options: { shutdownTimeoutMs?: number } = {}): JobRunner {
+  function createRunner(
+    options: { shutdownTimeoutMs?: number; scheduleRefreshMs?: number } = {},
+  ): JobRunner {
     const common = {
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
       logger: createTestLogger(),
@@ -34,6 +36,7 @@ function useRunners(driver: JobDriver) {
             prefix,
             lockDurationMs: 2_000,
             stalledIntervalMs: 500,
+            ...(options.scheduleRefreshMs ? { scheduleRefreshMs: options.scheduleRefreshMs } : {}),
           })
         : createInProcessRunner(common);
     runners.push(runner);
@@ -227,6 +230,25 @@ describe.each<JobDriver>(['in-process', 'bullmq'])('job runner contract: %s', (d
 
 describe('job runner on BullMQ', () => {
   const { prefix, cleanups, createRunner } = useRunners('bullmq');
+
+  it('schedules come back after Redis lost its data, without restarting the worker', async () => {
+    const runner = createRunner({ scheduleRefreshMs: 300 });
+    let runs = 0;
+    runner.define({
+      name: 'expire',
+      run: async () => {
+        runs += 1;
+      },
+    });
+    await runner.schedule('expire', { everyMs: 100, data: {} });
+    await runner.start();
+    await waitUntil('the schedule runs', async () => runs >= 2, WAIT_MS);
+    // What a Redis restart without persistence does to the queues: every key gone.
+    await deleteKeysUnder(prefix);
+    await sleep(150);
+    const afterLoss = runs;
+    await waitUntil('the schedule runs again', async () => runs >= afterLoss + 2, WAIT_MS);
+  });
 
   it('two workers share the jobs, and none runs twice', async () => {
     const workers = [createRunner(), createRunner()];
