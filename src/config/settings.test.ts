@@ -252,6 +252,22 @@ describe('settings', () => {
     ]);
   });
 
+  it('reads TRUST_PROXY as none, all, a hop count or addresses, and refuses anything else', () => {
+    expect(load({}).http.trustProxy).toBe(false);
+    expect(load({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(load({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(load({ TRUST_PROXY: '10.0.0.0/8, loopback,::1' }).http.trustProxy).toEqual([
+      '10.0.0.0/8',
+      'loopback',
+      '::1',
+    ]);
+    expect(problems({ TRUST_PROXY: '10.0.0.0/40,proxy.example' })).toEqual([
+      expect.stringMatching(
+        /^TRUST_PROXY: must be true, false, a number of proxies, or addresses\/CIDRs .*not one: 10\.0\.0\.0\/40, proxy\.example/,
+      ),
+    ]);
+  });
+
   it('lists every problem at once and never a secret value', () => {
     const lines = problems({
       ENV: 'production',

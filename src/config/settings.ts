@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { privateKeyToAddress } from 'viem/accounts';
 import {
@@ -63,6 +64,12 @@ export interface HttpSettings {
   readonly rateLimitPerMinute: number;
   /** Origins allowed to call the API from a browser; empty: none (same-origin only). */
   readonly corsOrigins: readonly string[];
+  /**
+   * Which proxies' X-Forwarded-For to believe (TRUST_PROXY), as Fastify's `trustProxy` takes
+   * it: false (none: the client is the peer), true (any), a hop count, or addresses/CIDRs.
+   * Behind a reverse proxy the client's address (rate limits, logs) comes from this.
+   */
+  readonly trustProxy: boolean | number | readonly string[];
 }
 
 export type DepositKeySettings =
@@ -175,6 +182,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const logLevel = reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
   const rateLimitPerMinute = reader.integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000);
   const corsOrigins = splitList(reader.string('CORS_ORIGINS', '', checkOriginList));
+  const trustProxy = parseTrustProxy(reader.string('TRUST_PROXY', 'false', checkTrustProxy));
   const depositKeys = readDepositKeys(reader, production);
   const chainsFile = reader.string('CHAINS_FILE', '');
   const chains = chainsFile
@@ -222,6 +230,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
       publicUrl: publicUrl.replace(/\/+$/, ''),
       rateLimitPerMinute,
       corsOrigins: Object.freeze(corsOrigins),
+      trustProxy,
     }),
     depositKeys,
     chains: Object.freeze(chains ?? []),
@@ -377,6 +386,33 @@ function checkRedisUrl(value: string): string | undefined {
   return /^rediss?:\/\/[^\s]+$/.test(value)
     ? undefined
     : 'must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)';
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function checkTrustProxy(value: string): string | undefined {
+  const text = value.trim().toLowerCase();
+  if (['true', 'false', ''].includes(text) || /^\d{1,2}$/.test(text)) return undefined;
+  const bad = splitList(text).filter((entry) => {
+    if (PROXY_NAMES.includes(entry)) return false;
+    const [address = '', bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return true;
+    if (bits === undefined) return false;
+    const max = family === 4 ? 32 : 128;
+    return !/^\d{1,3}$/.test(bits) || Number(bits) > max;
+  });
+  return bad.length > 0
+    ? `must be true, false, a number of proxies, or addresses/CIDRs separated by commas (e.g. 10.0.0.0/8,loopback); not one: ${bad.join(', ')}`
+    : undefined;
+}
+
+function parseTrustProxy(value: string): boolean | number | readonly string[] {
+  const text = value.trim().toLowerCase();
+  if (text === 'true') return true;
+  if (text === 'false' || text === '' || checkTrustProxy(text)) return false;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  return Object.freeze(splitList(text));
 }
 
 function checkOriginList(value: string): string | undefined {

@@ -34,6 +34,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // pino's Logger and Fastify's logger type differ only in generics.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Behind a reverse proxy, the client's address (its rate-limit budget) is the forwarded one.
+    trustProxy: trustProxyOption(deps.settings.http.trustProxy),
     // A caller's request id is kept when it is a plain token, so logs correlate across systems.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -91,4 +93,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerCheckoutRoutes(app, deps);
   registerOpsRoutes(app, deps, { metrics, redis });
   return app;
+}
+
+/** TRUST_PROXY as Fastify takes it; a hop count trusts that many proxies nearest the server. */
+function trustProxyOption(
+  trust: boolean | number | readonly string[],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return typeof trust === 'boolean' ? trust : [...trust];
 }

@@ -92,6 +92,22 @@ describe('rate limit', () => {
     });
   });
 
+  it('behind a trusted proxy, counts each client by its forwarded address; otherwise by the peer alone', async () => {
+    const from = (app: FastifyInstance, client: string) =>
+      app.inject({ url: '/v1/chains', headers: { 'x-forwarded-for': client } });
+    // inject() connects from 127.0.0.1: the proxy.
+    await withApp({ TRUST_PROXY: '127.0.0.1' }, async (app) => {
+      for (let i = 0; i < 3; i++) expect((await from(app, '203.0.113.7')).statusCode).toBe(401);
+      expectRateLimited(await from(app, '203.0.113.7'));
+      expect((await from(app, '198.51.100.4')).statusCode).toBe(401);
+    });
+    // Not trusted: a client cannot buy a fresh budget by inventing X-Forwarded-For.
+    await withApp({}, async (app) => {
+      for (let i = 0; i < 3; i++) expect((await from(app, `203.0.113.${i}`)).statusCode).toBe(401);
+      expectRateLimited(await from(app, '198.51.100.4'));
+    });
+  });
+
   it('never limits /health, /ready and /metrics', async () => {
     await withApp({}, async (app) => {
       for (let i = 0; i < 3; i++) await chains(app);
