@@ -12,8 +12,11 @@ import type { JobRunner, StopResult } from '../jobs/job-runner.ts';
 import { scheduleSweeps } from '../jobs/sweep-jobs.ts';
 import { planSweeping, type SweepingPlan } from '../jobs/sweeping-plan.ts';
 import { scheduleWebhooks } from '../jobs/webhook-jobs.ts';
-import type { Logger } from '../logger.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { openDatabase } from './context.ts';
 import { createConfiguredDeriver } from './run-api.ts';
+import { requireSchemaAtHead } from './schema-at-head.ts';
+import { waitForStopSignal } from './stop-signal.ts';
 
 export interface RunningWorker {
   /** This process's name in leases. */
@@ -173,4 +176,40 @@ export function exitAfterAbandonedStart(): never {
  */
 export function exitIfJobsWereHandedBack(result: StopResult | undefined): void {
   if (result && result.handedBack > 0) process.exit(process.exitCode ?? 0);
+}
+
+/**
+ * `ctrip worker` and `ctrip sweep`: open the database, refuse a schema not at head, run the
+ * jobs until SIGINT/SIGTERM, stop them, close the database, and end the process where a
+ * start was given up or jobs were handed back.
+ */
+export async function runWorkerProcess(
+  settings: Settings,
+  options: { readonly jobs: 'all' | 'sweep'; readonly banner: string },
+): Promise<void> {
+  const logger = createLogger(settings.logLevel);
+  const database = await openDatabase(settings);
+  const stopped = waitForStopSignal();
+  let result: StopResult | undefined;
+  let abandoned = false;
+  try {
+    await requireSchemaAtHead(settings, database, logger);
+    const worker = await startUnlessStopped(
+      startConfiguredWorker({ settings, database, logger, jobs: options.jobs }),
+      stopped,
+      logger,
+    );
+    if (worker) {
+      process.stdout.write(`${options.banner}\n`);
+      logger.info({ signal: await stopped }, 'stopping');
+      result = await worker.stop();
+    } else {
+      abandoned = true;
+    }
+  } finally {
+    await database.close();
+    logger.flush();
+  }
+  if (abandoned) exitAfterAbandonedStart();
+  exitIfJobsWereHandedBack(result);
 }

@@ -1,17 +1,8 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/errors.ts';
 import type { Settings } from '../../config/index.ts';
-import type { StopResult } from '../../jobs/job-runner.ts';
-import { createLogger } from '../../logger.ts';
-import { openDatabase, readSettings } from '../context.ts';
-import {
-  exitAfterAbandonedStart,
-  exitIfJobsWereHandedBack,
-  startConfiguredWorker,
-  startUnlessStopped,
-} from '../run-worker.ts';
-import { requireSchemaAtHead } from '../schema-at-head.ts';
-import { waitForStopSignal } from '../stop-signal.ts';
+import { readSettings } from '../context.ts';
+import { runWorkerProcess } from '../run-worker.ts';
 
 export function registerSweepCommand(program: Command): void {
   program
@@ -22,31 +13,10 @@ export function registerSweepCommand(program: Command): void {
     .action(async () => {
       const settings = readSettings();
       requireSweepKeys(settings);
-      const logger = createLogger(settings.logLevel);
-      const database = await openDatabase(settings);
-      const stopped = waitForStopSignal();
-      let result: StopResult | undefined;
-      let abandoned = false;
-      try {
-        await requireSchemaAtHead(settings, database, logger);
-        const worker = await startUnlessStopped(
-          startConfiguredWorker({ settings, database, logger, jobs: 'sweep' }),
-          stopped,
-          logger,
-        );
-        if (worker) {
-          process.stdout.write('cTrip sweeper is running. Press Ctrl+C to stop.\n');
-          logger.info({ signal: await stopped }, 'stopping');
-          result = await worker.stop();
-        } else {
-          abandoned = true;
-        }
-      } finally {
-        await database.close();
-        logger.flush();
-      }
-      if (abandoned) exitAfterAbandonedStart();
-      exitIfJobsWereHandedBack(result);
+      await runWorkerProcess(settings, {
+        jobs: 'sweep',
+        banner: 'cTrip sweeper is running. Press Ctrl+C to stop.',
+      });
     });
 }
 

@@ -7,7 +7,6 @@ import {
   completeIdempotentRequest,
   releaseIdempotencyClaim,
 } from '../../../api-keys/index.ts';
-import { isId } from '../../../db/ids.ts';
 import { withTransaction } from '../../../db/transaction.ts';
 import { cancelPayment } from '../../../payments/cancel-payment.ts';
 import { createPayment } from '../../../payments/create-payment.ts';
@@ -35,6 +34,7 @@ import {
   paymentView,
   problemView,
 } from '../../schemas.ts';
+import { assertCursor } from './page-cursor.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -165,11 +165,7 @@ export function registerPaymentRoutes(app: FastifyInstance, deps: AppDeps): void
     },
     async (request) => {
       const query = request.query;
-      if (query.cursor !== undefined && !isId(query.cursor)) {
-        throw new HttpError('VALIDATION_FAILED', 'the query is not valid', [
-          { field: 'cursor', message: 'is not a cursor this API returned' },
-        ]);
-      }
+      assertCursor(query.cursor);
       const page = await listPayments(deps.db, {
         storeId: apiKeyOf(request).storeId,
         limit: query.limit,

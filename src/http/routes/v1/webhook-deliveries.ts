@@ -7,25 +7,16 @@ import {
 } from '../../../webhooks/delivery-queries.ts';
 import type { AppDeps } from '../../app-deps.ts';
 import { apiKeyOf, requireScope } from '../../plugins/authenticate.ts';
-import { problemView } from '../../schemas.ts';
-import { assertCursor } from './webhook-endpoints.ts';
+import { assertCursor } from './page-cursor.ts';
 import {
   deliveryListView,
   deliveryView,
+  errors,
   idParams,
   listDeliveriesQuery,
+  TAGS,
   toDeliveryView,
 } from './webhook-views.ts';
-
-const errors = {
-  401: problemView,
-  403: problemView,
-  404: problemView,
-  422: problemView,
-  429: problemView,
-};
-
-const TAGS = ['webhooks'];
 
 /** The delivery log of a store's endpoints, and redelivery on request. */
 export function registerWebhookDeliveryRoutes(app: FastifyInstance, deps: AppDeps): void {

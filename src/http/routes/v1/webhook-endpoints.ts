@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { isId } from '../../../db/ids.ts';
 import {
   createEndpoint,
   deleteEndpoint,
@@ -13,29 +12,20 @@ import {
 } from '../../../webhooks/endpoint-store.ts';
 import type { AppDeps } from '../../app-deps.ts';
 import { apiKeyOf, requireScope } from '../../plugins/authenticate.ts';
-import { HttpError } from '../../problem.ts';
-import { problemView } from '../../schemas.ts';
+import { assertCursor } from './page-cursor.ts';
 import {
   createEndpointBody,
   endpointListView,
   endpointView,
   endpointWithSecretView,
+  errors,
   idParams,
   listEndpointsQuery,
   rotateSecretBody,
+  TAGS,
   toEndpointView,
   updateEndpointBody,
 } from './webhook-views.ts';
-
-const errors = {
-  401: problemView,
-  403: problemView,
-  404: problemView,
-  422: problemView,
-  429: problemView,
-};
-
-const TAGS = ['webhooks'];
 
 /** Where a store's webhooks go: CRUD of its endpoints and rotation of their secrets. */
 export function registerWebhookEndpointRoutes(app: FastifyInstance, deps: AppDeps): void {
@@ -209,10 +199,3 @@ export function registerWebhookEndpointRoutes(app: FastifyInstance, deps: AppDep
 }
 
 /** Cursors are ids this API handed out; anything else is the client's mistake, not a 500. */
-export function assertCursor(cursor: string | undefined): void {
-  if (cursor !== undefined && !isId(cursor)) {
-    throw new HttpError('VALIDATION_FAILED', 'the query is not valid', [
-      { field: 'cursor', message: 'is not a cursor this API returned' },
-    ]);
-  }
-}

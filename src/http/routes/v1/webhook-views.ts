@@ -4,6 +4,7 @@ import {
   MAX_ROTATION_OVERLAP_SECONDS,
   type WebhookEndpoint,
 } from '../../../webhooks/endpoint-store.ts';
+import { problemView } from '../../schemas.ts';
 
 /** Text from a client; NUL is refused (PostgreSQL cannot store it), as in schemas.ts. */
 const text = () =>
@@ -177,3 +178,14 @@ function parsePayload(payload: string): unknown {
     return payload;
   }
 }
+
+/** The problems every webhook route may answer with. */
+export const errors = {
+  401: problemView,
+  403: problemView,
+  404: problemView,
+  422: problemView,
+  429: problemView,
+};
+
+export const TAGS = ['webhooks'];
