@@ -4,6 +4,7 @@ import { mnemonicToAccount } from 'viem/accounts';
 import { testTokenAbi } from '../contracts/artifacts/TestToken.ts';
 import type { ChainConfig } from '../src/config/chains-file.ts';
 import { createDepositAddressDeriver, DEVELOPMENT_MNEMONIC } from '../src/wallet/index.ts';
+import { type AnvilRpc, createAnvilRpc } from '../test/anvil-rpc.ts';
 import { type DevChain, startDevChain } from '../test/devchain.ts';
 
 /** The mnemonic Anvil funds accounts 0..9 of; Anvil signs for them itself (eth_sendTransaction). */
@@ -90,7 +91,7 @@ export async function loadScanChain(params: LoadScanChainParams): Promise<ScanCh
 }
 
 async function load(devChain: DevChain, params: LoadScanChainParams): Promise<ScanChain> {
-  const rpc = createRpc(devChain.url);
+  const rpc = createAnvilRpc(devChain.url);
   const senders = SENDER_INDEXES.map(
     (i) => mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).address,
   );
@@ -221,7 +222,7 @@ function transferData(functionName: 'mint' | 'transfer', to: Address, amount: bi
 }
 
 /** Throws unless each listed block holds exactly the given number of transactions. */
-async function expectBlockSizes(rpc: Rpc, sizes: readonly [bigint, number][]): Promise<void> {
+async function expectBlockSizes(rpc: AnvilRpc, sizes: readonly [bigint, number][]): Promise<void> {
   const counts = await rpc.batch(
     sizes.map(([block]) => ({
       method: 'eth_getBlockTransactionCountByNumber',
@@ -236,44 +237,6 @@ async function expectBlockSizes(rpc: Rpc, sizes: readonly [bigint, number][]): P
   }
 }
 
-async function headOf(rpc: Rpc): Promise<bigint> {
+async function headOf(rpc: AnvilRpc): Promise<bigint> {
   return BigInt(await rpc.call<Hex>('eth_blockNumber', []));
-}
-
-interface Rpc {
-  call<T = unknown>(method: string, params: unknown[]): Promise<T>;
-  /** One HTTP request; throws on the first error in the answers. */
-  batch(calls: readonly { method: string; params: unknown[] }[]): Promise<unknown[]>;
-}
-
-// The load is driven with bare JSON-RPC: methods viem does not type (evm_*), and a batch
-// of a block's sends in one request without a client's per-call preparation.
-function createRpc(url: string): Rpc {
-  const post = async (body: unknown) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`anvil answered HTTP ${response.status}`);
-    return response.json() as Promise<unknown>;
-  };
-  const unwrap = (answer: unknown, method: string) => {
-    const { result, error } = answer as { result?: unknown; error?: { message?: string } };
-    if (error) throw new Error(`${method}: ${error.message ?? 'error'}`);
-    return result;
-  };
-  return {
-    async call<T>(method: string, params: unknown[]) {
-      return unwrap(await post({ jsonrpc: '2.0', id: 1, method, params }), method) as T;
-    },
-    async batch(calls) {
-      if (calls.length === 0) return [];
-      const answers = (await post(
-        calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params })),
-      )) as { id: number }[];
-      const byId = new Map(answers.map((a) => [a.id, a]));
-      return calls.map((c, id) => unwrap(byId.get(id), c.method));
-    },
-  };
 }

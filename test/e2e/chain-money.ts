@@ -6,6 +6,7 @@
 import { type Address, encodeFunctionData, type Hex, numberToHex, pad } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
 import { testTokenAbi } from '../../src/devnet/artifacts/TestToken.ts';
+import { createAnvilRpc } from '../anvil-rpc.ts';
 import { type DevChain, PAYER_PRIVATE_KEY } from '../devchain.ts';
 
 const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
@@ -34,7 +35,7 @@ export async function payInFewBlocks(
   dues: readonly Due[],
   perBlock: number,
 ): Promise<bigint[]> {
-  const rpc = createRpc(chain.url);
+  const rpc = createAnvilRpc(chain.url);
   const payer = privateKeyToAddress(PAYER_PRIVATE_KEY);
   let nonce = BigInt(await rpc.call<Hex>('eth_getTransactionCount', [payer, 'pending']));
   const blocks: bigint[] = [];
@@ -83,12 +84,12 @@ export async function payInFewBlocks(
 
 /** Turns automine on or off: off, a transaction sent waits in the pool until a block is mined. */
 export async function setAutomine(chain: DevChain, on: boolean): Promise<void> {
-  await createRpc(chain.url).call('evm_setAutomine', [on]);
+  await createAnvilRpc(chain.url).call('evm_setAutomine', [on]);
 }
 
 /** The hashes waiting in Anvil's transaction pool. */
 export async function pendingTransactions(chain: DevChain): Promise<Hex[]> {
-  const content = await createRpc(chain.url).call<{
+  const content = await createAnvilRpc(chain.url).call<{
     pending: Record<string, Record<string, { hash: Hex }>>;
   }>('txpool_content', []);
   return Object.values(content.pending).flatMap((byNonce) =>
@@ -98,7 +99,7 @@ export async function pendingTransactions(chain: DevChain): Promise<Hex[]> {
 
 /** Removes a transaction from the pool, as if it had never reached the node. */
 export async function dropTransaction(chain: DevChain, hash: Hex): Promise<void> {
-  await createRpc(chain.url).call('anvil_dropTransaction', [hash]);
+  await createAnvilRpc(chain.url).call('anvil_dropTransaction', [hash]);
 }
 
 /**
@@ -146,7 +147,7 @@ export async function treasuryTransfers(
   tokens: readonly Address[],
   fromBlock: bigint,
 ): Promise<TreasuryTransfer[]> {
-  const rpc = createRpc(chain.url);
+  const rpc = createAnvilRpc(chain.url);
   const head = BigInt(await rpc.call<Hex>('eth_blockNumber', []));
   const found: TreasuryTransfer[] = [];
   const to = treasury.toLowerCase();
@@ -211,47 +212,4 @@ export async function balancesOf(
     balances.set(token.toLowerCase(), balance as bigint);
   }
   return balances;
-}
-
-interface Rpc {
-  call<T = unknown>(method: string, params: unknown[]): Promise<T>;
-  /** One HTTP request; throws on the first error in the answers. */
-  batch(calls: readonly { method: string; params: unknown[] }[]): Promise<unknown[]>;
-}
-
-// Bare JSON-RPC: Anvil's own methods (evm_*, anvil_*, txpool_*) and batches of sends that a
-// client would prepare one by one.
-function createRpc(url: string): Rpc {
-  const post = async (body: unknown) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`anvil answered HTTP ${response.status}`);
-    return response.json() as Promise<unknown>;
-  };
-  type Answer = { id: number; result?: unknown; error?: { message: string } };
-  const resultOf = (answer: Answer, method: string) => {
-    if (answer.error) throw new Error(`${method}: ${answer.error.message}`);
-    return answer.result;
-  };
-  return {
-    async call<T>(method: string, params: unknown[]) {
-      const answer = (await post({ jsonrpc: '2.0', id: 1, method, params })) as Answer;
-      return resultOf(answer, method) as T;
-    },
-    async batch(calls) {
-      if (calls.length === 0) return [];
-      const answers = (await post(
-        calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params })),
-      )) as Answer[];
-      const byId = new Map(answers.map((a) => [a.id, a]));
-      return calls.map((c, id) => {
-        const answer = byId.get(id);
-        if (!answer) throw new Error(`${c.method}: no answer in the batch`);
-        return resultOf(answer, c.method);
-      });
-    },
-  };
 }
