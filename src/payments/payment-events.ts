@@ -152,17 +152,11 @@ export async function recordPaymentEvent(
   snapshot: PaymentSnapshot,
   previousStatus: PaymentStatus | null,
 ): Promise<void> {
-  const data: PaymentEventData = {
-    status: snapshot.status,
-    previous_status: previousStatus,
-    exception: snapshot.exception,
-    amount: snapshot.amount.toString(),
-    amount_received: snapshot.amountReceived.toString(),
-    confirmations: snapshot.confirmations,
-  };
-  const mint = await eventIdMinter(trx, [paymentId]);
+  // A payment's first event has nothing to follow: payment creation, a hot path, skips the read.
+  const id =
+    type === 'payment.created' ? newId() : (await eventIdMinter(trx, [paymentId]))(paymentId);
   await trx
     .insertInto('payment_events')
-    .values({ id: mint(paymentId), payment_id: paymentId, type, data })
+    .values({ id, payment_id: paymentId, type, data: eventData(snapshot, previousStatus) })
     .execute();
 }
