@@ -118,7 +118,8 @@ describe('checkout page in headless Chromium', () => {
       const copy = page.getByRole('button', { name: 'Copy deposit address' });
       await copy.focus();
       await page.keyboard.press('Enter');
-      expect(await copy.textContent()).toBe('Copied');
+      // Copying awaits the clipboard, so the label changes a moment after the key press.
+      await expect.poll(() => copy.textContent(), { timeout: 5_000 }).toBe('Copied');
       expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(address);
 
       // A reload would drop this mark: the status must change in place.
