@@ -247,7 +247,11 @@ describe.each(engines)('sweeping to the treasury on a real chain, %s', (engine) 
     expect(first.sent).toBe(1);
     const sweep = await sweepOf(created.id);
     const [tx] = await transactionsOf(sweep.id, 'sweep');
-    const receipt = await chain.publicClient.getTransactionReceipt({ hash: tx?.tx_hash as Hex });
+    // Automine mines it at once, though the node may answer the send a moment before.
+    const receipt = await chain.publicClient.waitForTransactionReceipt({
+      hash: tx?.tx_hash as Hex,
+      pollingInterval: 50,
+    });
     expect(receipt.status).toBe('success');
     // Mined in the head block: one confirmation.
     expect(await sweepChainOnce(deps())).toMatchObject({ settled: 0 });
